@@ -1,0 +1,1 @@
+"""Migration chains of the services dbmanage knows, with one shared env.py."""

@@ -1,0 +1,47 @@
+"""Alembic environment shared by every service's chain.
+
+dbmanage's runner hands in a live connection (already holding the migration
+lock) or, for offline SQL, a dialect URL, through ``config.attributes``.
+A bare ``alembic -c FILE`` run with ``sqlalchemy.url`` works too, which keeps
+the chain usable with stock Alembic tooling.
+"""
+from alembic import context
+import sqlalchemy as sa
+
+config = context.config
+attrs = config.attributes
+
+# Each revision commits on its own: a failure in revision N leaves N-1 applied
+# and recorded, never an unrecorded half on databases with transactional DDL.
+common = dict(
+    target_metadata=attrs.get('target_metadata'),
+    transaction_per_migration=True,
+    compare_type=True,
+    render_as_batch=True,
+    on_version_apply=attrs.get('on_version_apply'),
+)
+
+
+def run_offline():
+    url = attrs.get('url') or config.get_main_option('sqlalchemy.url')
+    context.configure(url=url, literal_binds=True, **common)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online(connection):
+    context.configure(connection=connection, **common)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_offline()
+elif attrs.get('connection') is not None:
+    run_online(attrs['connection'])
+else:
+    engine = sa.create_engine(config.get_main_option('sqlalchemy.url'),
+                              poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        run_online(conn)
+        conn.commit()

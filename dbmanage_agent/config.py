@@ -1,0 +1,76 @@
+"""The one configuration loader: oslo.config options of dbmanage.
+
+oslo.messaging only works with the global ``cfg.CONF``, so every program of
+the project (both CLIs and the agent) registers its options there.
+"""
+import socket
+
+from oslo_config import cfg
+
+from dbmanage_agent import errors
+
+CONF = cfg.CONF
+
+database_opts = [
+    cfg.StrOpt('connection', secret=True,
+               help='SQLAlchemy URL of the service database. Unset: an '
+                    'embedded SQLite file in the current folder '
+                    '(<service>.sqlite). Not needed with use_agent.'),
+]
+
+db_manage_opts = [
+    cfg.StrOpt('service', default='mistral',
+               help='Service whose database the agent manages '
+                    '(a name from the dbmanage.services entry points).'),
+    cfg.StrOpt('host', default=socket.gethostname(),
+               sample_default='<hostname>',
+               help='Name of this node in results, audit lines and '
+                    'notifications; the agent\'s RPC server name.'),
+    cfg.FloatOpt('lock_timeout', default=300.0, min=0,
+                 help='Seconds to wait for the per-database migration lock '
+                      'held by another run before giving up (exit code 3).'),
+    cfg.FloatOpt('connect_timeout', default=10.0, min=1,
+                 help='Seconds to wait for the database to accept a '
+                      'connection.'),
+    cfg.IntOpt('retry_attempts', default=4, min=1,
+               help='Attempts for an operation that meets a transient '
+                    'database error (lost connection, deadlock, lock wait '
+                    'timeout) where running it again is safe.'),
+    cfg.BoolOpt('use_agent', default=False,
+                help='Send commands to the dbmanage agent over RPC instead '
+                     'of running them here; needs only transport_url.'),
+    cfg.StrOpt('topic',
+               help='RPC topic of the agent. Default: <service>_db_manage.'),
+    cfg.FloatOpt('rpc_timeout', default=3600.0, min=1,
+                 help='Seconds a command may run on the agent before the '
+                      'CLI gives up (exit code 4).'),
+    cfg.FloatOpt('rpc_connect_timeout', default=5.0, min=0.1,
+                 help='Seconds to reach the broker and get a first answer '
+                      'from an agent before the CLI gives up (exit code 4).'),
+]
+
+
+def register_opts(conf=CONF):
+    conf.register_opts(database_opts, group='database')
+    conf.register_opts(db_manage_opts, group='db_manage')
+
+
+def list_opts():
+    """Entry point for oslo-config-generator."""
+    return [('database', database_opts), ('db_manage', db_manage_opts)]
+
+
+def load(argv, project, prog, conf=CONF):
+    """Parse the command line and config files; one-line errors for both."""
+    register_opts(conf)
+    try:
+        conf(argv, project=project, prog=prog)
+    except cfg.ConfigFilesNotFoundError as exc:
+        raise errors.UsageError('config file not found: %s'
+                                % ', '.join(exc.config_files))
+    except cfg.ConfigFileParseError as exc:
+        raise errors.UsageError('cannot parse config file %s: %s'
+                                % (exc.config_file, exc.msg))
+    except (cfg.ConfigFileValueError, cfg.Error) as exc:
+        raise errors.UsageError(str(exc).splitlines()[0])
+    return conf

@@ -1,0 +1,60 @@
+"""The one place database URLs are resolved, validated, masked and opened."""
+import logging
+
+from dbmanage_agent import errors
+from dbmanage_agent import masking
+
+LOG = logging.getLogger(__name__)
+
+# Driver arguments that make an unreachable server fail in seconds instead
+# of the OS's TCP timeout.
+_CONNECT_TIMEOUT_ARG = {
+    'mysql': 'connect_timeout',
+    'mariadb': 'connect_timeout',
+    'postgresql': 'connect_timeout',
+}
+
+
+def resolve(connection, service):
+    """The URL to use: the configured one, else the service's embedded file.
+
+    Returns ``(url, embedded)``.
+    """
+    if connection:
+        masking.register_url(connection)
+        return connection, False
+    return service.embedded_url, True
+
+
+def parse(url):
+    """A SQLAlchemy URL object; UsageError naming the masked URL if malformed."""
+    import sqlalchemy as sa
+    try:
+        parsed = sa.engine.make_url(url)
+        parsed.get_dialect()
+    except Exception as exc:
+        raise errors.UsageError('malformed database URL %s: %s'
+                                % (masking.scrub(url), masking.scrub(exc)))
+    if parsed.password:
+        masking.register(str(parsed.password))
+    return parsed
+
+
+def masked(url):
+    return masking.scrub(url)
+
+
+def dialect_name(url):
+    return parse(url).get_dialect().name
+
+
+def create_engine(url, connect_timeout):
+    """An engine without a pool: every run opens one connection and keeps it."""
+    import sqlalchemy as sa
+    parsed = parse(url)
+    connect_args = {}
+    arg = _CONNECT_TIMEOUT_ARG.get(parsed.get_backend_name())
+    if arg:
+        connect_args[arg] = max(1, int(connect_timeout))
+    return sa.create_engine(parsed, poolclass=sa.pool.NullPool,
+                            connect_args=connect_args)

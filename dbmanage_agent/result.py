@@ -1,0 +1,51 @@
+"""The one result type every command returns, in-process or over RPC.
+
+A Result travels as a plain dict (``to_dict``/``from_dict``) so the RPC
+reply, the ``--json`` output and the in-process return are the same data.
+"""
+import dataclasses
+from dataclasses import field
+
+
+@dataclasses.dataclass
+class Applied:
+    """One revision a run applied (or stamped), with its wall time."""
+    revision: str
+    down_revision: str | None
+    description: str
+    duration: float
+
+
+@dataclasses.dataclass
+class Result:
+    service: str
+    command: str
+    exit_code: int = 0
+    error: str | None = None
+    database: str | None = None      # always with the password masked
+    host: str | None = None          # the node that executed the command
+    request_id: str | None = None
+    revision_before: list[str] = field(default_factory=list)
+    revision_after: list[str] = field(default_factory=list)
+    heads: list[str] = field(default_factory=list)
+    branches: list[str] = field(default_factory=list)
+    applied: list[Applied] = field(default_factory=list)
+    sql: str | None = None
+    history: list[dict] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+    duration: float = 0.0
+    lock_wait: float = 0.0
+
+    @property
+    def ok(self):
+        return self.exit_code == 0
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        data = dict(data)
+        data['applied'] = [Applied(**a) for a in data.get('applied', ())]
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})

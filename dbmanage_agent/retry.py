@@ -1,0 +1,51 @@
+"""The one retry policy: transient database errors, where a rerun is safe.
+
+oslo.db classifies driver errors (deadlock, lock wait timeout, lost
+connection) into its exception types. Its filters are imported on the first
+error only, so the happy path does not pay for them.
+"""
+import logging
+
+import tenacity
+
+LOG = logging.getLogger(__name__)
+
+#: Set on an exception by the code that knows whether work was half done.
+UNSAFE_ATTR = 'dbmanage_unsafe_to_retry'
+
+
+def classify_errors(engine):
+    """Translate driver errors of ``engine`` into oslo.db's exception types."""
+    from sqlalchemy import event
+
+    def _classify(context):
+        from oslo_db.sqlalchemy import exc_filters
+        return exc_filters.handler(context)
+
+    event.listen(engine, 'handle_error', _classify, retval=True)
+
+
+def is_transient(exc):
+    from oslo_db import exception as db_exc
+    return isinstance(exc, (db_exc.DBDeadlock, db_exc.DBConnectionError))
+
+
+def _retryable(exc):
+    return is_transient(exc) and not getattr(exc, UNSAFE_ATTR, False)
+
+
+def _log_attempt(state):
+    LOG.warning('transient database error (attempt %d), retrying in %.1f s: %s',
+                state.attempt_number, state.next_action.sleep,
+                str(state.outcome.exception()).splitlines()[0])
+
+
+def call(fn, attempts):
+    """Run ``fn()``; rerun it on a transient error while a rerun is safe."""
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(_retryable),
+        stop=tenacity.stop_after_attempt(attempts),
+        wait=tenacity.wait_exponential(multiplier=0.2, max=5),
+        before_sleep=_log_attempt,
+        reraise=True)
+    return retrying(fn)

@@ -1,0 +1,1 @@
+"""RPC between the CLI and the agent: client API, server, serialisation."""

@@ -1,0 +1,243 @@
+"""Alembic machinery: scripts, revision arithmetic and running a chain.
+
+Read-only questions (current, heads, history) use the script directory and a
+migration context directly; upgrade, stamp and revision go through Alembic's
+public ``command`` functions, with the connection, metadata and per-revision
+callback handed to the shared env.py through ``Config.attributes``.
+"""
+import dataclasses
+import functools
+import io
+import pathlib
+import time
+
+from sqlalchemy import event
+
+from dbmanage_agent import errors
+from dbmanage_agent.result import Applied
+
+MIGRATIONS_DIR = pathlib.Path(__file__).resolve().parent.parent / 'alembic_migrations'
+
+
+def _alembic_config(service, output=None, **attributes):
+    from alembic.config import Config
+    cfg = Config(output_buffer=output, stdout=output or io.StringIO())
+    cfg.set_main_option('script_location', str(MIGRATIONS_DIR))
+    cfg.set_main_option('version_locations', str(service.versions_dir))
+    cfg.attributes.update(attributes)
+    return cfg
+
+
+@functools.lru_cache(maxsize=None)
+def script_directory(service):
+    """The service's chain; UsageError if its revisions do not form a graph."""
+    from alembic.script import ScriptDirectory
+    from alembic.script import revision as alembic_revision
+    from alembic.util import CommandError
+    script = ScriptDirectory.from_config(_alembic_config(service))
+    try:
+        script.revision_map.heads  # forces loading every revision file
+    except (alembic_revision.RevisionError, CommandError) as exc:
+        raise errors.CheckFailed('broken migration chain: %s' % exc)
+    return script
+
+
+def describe(rev):
+    doc = (rev.doc or '').strip().splitlines()
+    return doc[0] if doc else ''
+
+
+def ordered_revisions(script):
+    """Every revision, oldest first."""
+    return list(reversed(list(script.walk_revisions())))
+
+
+def heads(script):
+    return sorted(script.get_heads())
+
+
+def branch_points(script):
+    return sorted(r.revision for r in script.walk_revisions()
+                  if r.is_branch_point)
+
+
+def current_heads(conn):
+    from alembic.runtime.migration import MigrationContext
+    return sorted(MigrationContext.configure(conn).get_current_heads())
+
+
+def get_revision(script, rev):
+    """A revision object; UsageError for an id the chain does not have."""
+    from alembic.script import revision as alembic_revision
+    try:
+        found = script.get_revision(rev)
+    except alembic_revision.RevisionError as exc:
+        raise errors.UsageError('unknown revision %r: %s' % (rev, str(exc).split('\n')[0]))
+    if found is None:
+        raise errors.UsageError('unknown revision %r' % rev)
+    return found
+
+
+def plan_upgrade(script, current, target):
+    """The revisions an upgrade from ``current`` to ``target`` applies, in order.
+
+    Resolving the whole plan before touching the database means a bad target
+    (unknown id, ``+N`` past the head, a revision below the current one)
+    leaves the database exactly as it was.
+    """
+    chain = ordered_revisions(script)
+    ids = [r.revision for r in chain]
+    if len(script.get_heads()) > 1:
+        raise errors.CheckFailed('the chain has several heads (%s); run '
+                                 'check_migration' % ', '.join(heads(script)))
+    if len(current) > 1:
+        raise errors.OperationFailed('the database records several revisions '
+                                     '(%s)' % ', '.join(current))
+    for rev in current:
+        if rev not in ids:
+            raise errors.OperationFailed(
+                'the database is at revision %s, which this chain does not '
+                'know: is it newer than this tool?' % rev)
+    start = ids.index(current[0]) + 1 if current else 0
+    if target in ('head', 'heads'):
+        end = len(ids)
+    elif target.startswith('+'):
+        try:
+            steps = int(target[1:])
+        except ValueError:
+            raise errors.UsageError('bad relative revision %r' % target)
+        if steps < 1:
+            raise errors.UsageError('relative upgrade must be +1 or more')
+        if start + steps > len(ids):
+            raise errors.UsageError(
+                'cannot upgrade %s: only %d revision(s) above %s'
+                % (target, len(ids) - start, current[0] if current else 'base'))
+        end = start + steps
+    else:
+        rev = get_revision(script, target).revision
+        end = ids.index(rev) + 1
+        if end < start:
+            raise errors.UsageError(
+                'the database is at %s, past %s: downgrade is not supported'
+                % (current[0], rev))
+    return chain[start:end]
+
+
+@dataclasses.dataclass
+class _Progress:
+    """Times each applied revision and counts statements inside it."""
+    on_applied: object
+    applied: list = dataclasses.field(default_factory=list)
+    statements: int = 0
+    mark: float = dataclasses.field(default_factory=time.monotonic)
+
+    def count(self, *args, **kwargs):
+        self.statements += 1
+
+    def __call__(self, ctx, step, heads, run_args):
+        now = time.monotonic()
+        rev = step.up_revision
+        applied = Applied(revision=step.up_revision_id,
+                          down_revision=(step.down_revision_ids or (None,))[0],
+                          description=describe(rev) if rev else '',
+                          duration=round(now - self.mark, 4))
+        self.applied.append(applied)
+        self.mark, self.statements = now, 0
+        if self.on_applied:
+            self.on_applied(applied)
+
+
+def _alembic_errors():
+    from alembic.util import CommandError
+    from alembic.script.revision import RevisionError
+    return (CommandError, RevisionError)
+
+
+def upgrade(conn, service, target, metadata=None, on_applied=None):
+    """Apply the chain up to ``target`` on ``conn``; return the Applied list.
+
+    A failure is marked unsafe to retry when it struck a revision that had
+    already run statements on a backend without transactional DDL.
+    """
+    from alembic import command
+    progress = _Progress(on_applied)
+    event.listen(conn, 'before_cursor_execute', progress.count)
+    cfg = _alembic_config(service, connection=conn, on_version_apply=progress,
+                          target_metadata=metadata)
+    try:
+        command.upgrade(cfg, target)
+    except Exception as exc:
+        if progress.statements > 1 and not conn.dialect.name == 'postgresql':
+            from dbmanage_agent import retry
+            setattr(exc, retry.UNSAFE_ATTR, True)
+        if isinstance(exc, _alembic_errors()):
+            raise errors.OperationFailed(str(exc)) from exc
+        raise
+    finally:
+        event.remove(conn, 'before_cursor_execute', progress.count)
+    return progress.applied
+
+
+def stamp(conn, service, revision):
+    from alembic import command
+    progress = _Progress(None)
+    cfg = _alembic_config(service, connection=conn, on_version_apply=progress)
+    command.stamp(cfg, revision)
+    return progress.applied
+
+
+def offline_sql(service, dialect_url, command_name, revision):
+    """The SQL ``upgrade``/``stamp`` would run, for the URL's dialect."""
+    from alembic import command
+    output = io.StringIO()
+    cfg = _alembic_config(service, output=output, url=dialect_url)
+    try:
+        getattr(command, command_name)(cfg, revision, sql=True)
+    except _alembic_errors() as exc:
+        raise errors.UsageError(str(exc).splitlines()[0])
+    return output.getvalue()
+
+
+def compare(conn, metadata):
+    """Autogenerate against the live database: (differences, upgrade code)."""
+    from alembic.autogenerate import produce_migrations, render_python_code
+    from alembic.runtime.migration import MigrationContext
+    ctx = MigrationContext.configure(
+        conn, opts={'compare_type': True, 'target_metadata': metadata})
+    ops = produce_migrations(ctx, metadata).upgrade_ops
+    diffs = [repr(d) for d in ops.as_diffs()]
+    code = None if ops.is_empty() else render_python_code(
+        ops, render_as_batch=True)
+    return diffs, code
+
+
+def next_revision_id(service, script):
+    """Three-digit ids continue for services that use them; else Alembic's."""
+    if not service.sequential_ids:
+        return None
+    numbers = [int(r.revision) for r in script.walk_revisions()
+               if r.revision.isdigit()]
+    return '%03d' % (max(numbers, default=0) + 1)
+
+
+def write_revision(service, message, rev_id=None, upgrades=None):
+    """Write a new revision file into the service's versions folder."""
+    script = script_directory(service)
+    rev_id = rev_id or next_revision_id(service, script) or _random_id()
+    if not rev_id.replace('_', '').isalnum():
+        raise errors.UsageError('revision id must be letters, digits and _')
+    if rev_id in {r.revision for r in script.walk_revisions()}:
+        raise errors.UsageError('revision id %s already exists' % rev_id)
+    if len(script.get_heads()) != 1:
+        raise errors.CheckFailed('the chain has several heads; run '
+                                 'check_migration')
+    script.file_template = '%(rev)s_%(slug)s'
+    made = script.generate_revision(rev_id, message, head='head',
+                                    upgrades=upgrades)
+    script_directory.cache_clear()
+    return made.path
+
+
+def _random_id():
+    import uuid
+    return uuid.uuid4().hex[-12:]

@@ -1,0 +1,1 @@
+"""The <service>-db-manage console programs."""

@@ -1,0 +1,149 @@
+"""The ``<service>-db-manage`` programs: parse, pick a path, print.
+
+Each command is one small function over the API object (in-process or the
+agent); the work itself lives in the core, the wording in ``output``.
+"""
+import logging
+import sys
+
+from oslo_config import cfg
+
+from dbmanage_agent import config
+from dbmanage_agent import errors
+from dbmanage_agent import masking
+from dbmanage_agent import services
+from dbmanage_agent.rpc import rpcapi
+from dbmanage_cli import output
+
+CONF = config.CONF
+LOG = logging.getLogger('dbmanage')
+
+
+def _add_revision_args(parser, relative=False):
+    parser.add_argument('revision', nargs='?',
+                        help='target: head, an id%s' % (', +N' if relative else ''))
+    if relative:
+        parser.add_argument('--delta', type=int, help='upgrade N revisions')
+    parser.add_argument('--sql', action='store_true',
+                        help='print the SQL instead of running it '
+                             '(START:END for a range)')
+
+
+def add_command_parsers(subparsers):
+    parser = subparsers.add_parser('upgrade', help='upgrade the database')
+    _add_revision_args(parser, relative=True)
+    parser = subparsers.add_parser('downgrade', help='(not supported)')
+    _add_revision_args(parser, relative=True)
+    parser = subparsers.add_parser('stamp', help='record a revision '
+                                   'without running migrations')
+    _add_revision_args(parser)
+    parser = subparsers.add_parser('current', help='revision of the database')
+    parser.add_argument('--verbose', action='store_true')
+    parser = subparsers.add_parser('history', help='list the chain')
+    parser.add_argument('-r', '--rev-range', help='A:B, A: or :B')
+    parser.add_argument('--verbose', action='store_true')
+    for name, text in (('heads', 'head revision(s) of the chain'),
+                       ('branches', 'branch points of the chain'),
+                       ('check_migration', 'fail unless the chain is one '
+                                           'linear history'),
+                       ('populate', 'restore the standard rows')):
+        subparsers.add_parser(name, help=text)
+    parser = subparsers.add_parser('revision', help='write a new revision')
+    parser.add_argument('-m', '--message', required=True)
+    parser.add_argument('--autogenerate', action='store_true',
+                        help='fill it with the differences between the head '
+                             'models and the database')
+    parser.add_argument('--rev-id', dest='rev_id')
+
+
+cli_opts = [
+    cfg.SubCommandOpt('command', title='Commands', handler=add_command_parsers),
+    cfg.BoolOpt('json', default=False,
+                help='print one JSON object with the full result'),
+    cfg.BoolOpt('debug', short='d', default=False,
+                help='log details and tracebacks to stderr'),
+    cfg.BoolOpt('use-agent', default=None,
+                help='send the command to the dbmanage agent '
+                     '(overrides [db_manage] use_agent)'),
+]
+
+
+def _setup_logging(prog, debug):
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(prog + ': %(message)s'))
+    masking.install_log_filter(handler)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    if not debug:
+        # Alembic's own INFO lines duplicate what the result reports.
+        logging.getLogger('alembic').setLevel(logging.WARNING)
+
+
+def _api(service):
+    use_agent = CONF.use_agent
+    if use_agent is None:
+        use_agent = CONF.db_manage.use_agent
+    if use_agent:
+        from dbmanage_agent.rpc import client
+        return client.AgentAPI(CONF, service)
+    return rpcapi.LocalAPI(CONF, service)
+
+
+def do_revision(api, service, args):
+    upgrades = None
+    if args.autogenerate:
+        found = api.compare()
+        if not found.ok:
+            return found
+        upgrades = found.details.get('upgrade_code')
+    path = rpcapi.write_revision(service, args.message, rev_id=args.rev_id,
+                                 upgrades=upgrades)
+    return output.local_result(service, 'revision', path=path,
+                               empty=upgrades is None)
+
+
+def dispatch(api, service, args):
+    name = args.name
+    if name == 'revision':
+        return do_revision(api, service, args)
+    if name in ('upgrade', 'downgrade'):
+        return getattr(api, name)(revision=args.revision, delta=args.delta,
+                                  sql=args.sql)
+    if name == 'stamp':
+        return api.stamp(revision=args.revision, sql=args.sql)
+    if name == 'current':
+        return api.current(verbose=args.verbose)
+    if name == 'history':
+        return api.history(rev_range=args.rev_range, verbose=args.verbose)
+    return getattr(api, name)()
+
+
+def run(service_name, argv=None):
+    """Run one command; return its exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        service = services.get(service_name)
+        CONF.register_cli_opts(cli_opts)
+        config.load(argv, project=service.project, prog=service.program)
+    except errors.DbManageError as exc:
+        print('%s-db-manage: error: %s' % (service_name,
+                                           masking.scrub(exc.message)),
+              file=sys.stderr)
+        return exc.exit_code
+    _setup_logging(service.program, CONF.debug)
+    try:
+        result = dispatch(_api(service), service, CONF.command)
+    except errors.DbManageError as exc:
+        result = output.error_result(service, CONF.command.name, exc)
+    output.show(result, service.program, as_json=CONF.json,
+                verbose=getattr(CONF.command, 'verbose', False))
+    return result.exit_code
+
+
+def mistral_main():
+    sys.exit(run('mistral'))
+
+
+def lbaas_main():
+    sys.exit(run('lbaas'))

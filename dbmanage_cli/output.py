@@ -1,0 +1,106 @@
+"""How a Result reads: Alembic-like text for people, one JSON object for tools."""
+import json
+import sys
+
+from dbmanage_agent import masking
+from dbmanage_agent.result import Result
+
+
+def local_result(service, command, **details):
+    return Result(service=service.name, command=command, details=details)
+
+
+def error_result(service, command, exc):
+    return Result(service=service.name, command=command,
+                  exit_code=exc.exit_code, error=masking.scrub(exc.message))
+
+
+def _label(rev, heads):
+    return '%s (head)' % rev if rev in heads else rev
+
+
+def _revs(revs, heads):
+    return ', '.join(_label(r, heads) for r in revs) or '<base>'
+
+
+def _history_line(entry, result):
+    line = '%s -> %s' % (entry['down_revision'] or '<base>', entry['revision'])
+    if entry['is_head']:
+        line += ' (head)'
+    if entry['is_branch_point']:
+        line += ' (branchpoint)'
+    if entry['is_current']:
+        line += ' (current)'
+    return '%s, %s' % (line, entry['description'])
+
+
+def _verbose_entry(entry):
+    return ('Rev: %s%s\nParent: %s\nPath: %s\n\n    %s\n'
+            % (entry['revision'], ' (head)' if entry['is_head'] else '',
+               entry['down_revision'] or '<base>', entry['path'],
+               entry['description']))
+
+
+def _text(result, verbose):
+    heads = result.heads
+    command = result.command
+    if result.sql is not None:
+        return result.sql.rstrip('\n')
+    if command == 'current':
+        if verbose:
+            lines = ['Current revision(s) for %s:' % result.database]
+            lines += [_verbose_entry(e) for e in result.history]
+            return '\n'.join(lines)
+        return '\n'.join(_label(r, heads) for r in result.revision_after)
+    if command == 'history':
+        render = _verbose_entry if verbose else (lambda e: _history_line(e, result))
+        return '\n'.join(render(e) for e in result.history)
+    if command == 'heads':
+        return '\n'.join(_label(h, heads) for h in heads)
+    if command == 'branches':
+        return '\n'.join('%s (branchpoint)' % b for b in result.branches)
+    if command == 'check_migration':
+        return 'OK: one linear history, head %s' % ', '.join(heads)
+    if command == 'upgrade':
+        lines = ['Running upgrade %s -> %s, %s (%.2f s)'
+                 % (a.down_revision or '', a.revision, a.description, a.duration)
+                 for a in result.applied]
+        if not result.applied:
+            lines.append('Already at %s; nothing to upgrade'
+                         % _revs(result.revision_after, heads))
+        else:
+            lines.append('Database is at %s' % _revs(result.revision_after, heads))
+        return '\n'.join(lines)
+    if command == 'stamp':
+        return 'Stamped %s (was %s)' % (_revs(result.revision_after, heads),
+                                        _revs(result.revision_before, heads))
+    if command == 'populate':
+        summary = result.details.get('populate') or {}
+        return 'Populated: %s' % ', '.join(
+            '%s %s' % (key, _count(value)) for key, value in summary.items())
+    if command == 'revision':
+        path = result.details['path']
+        if result.details.get('empty') is True and 'autogenerate' in result.details:
+            return 'Generated %s (no differences found)' % path
+        return 'Generated %s' % path
+    return ''
+
+
+def _count(value):
+    if isinstance(value, dict):
+        return sum(v if isinstance(v, int) else len(v) for v in value.values())
+    if isinstance(value, (list, tuple, set)):
+        return len(value)
+    return value
+
+
+def show(result, prog, as_json=False, verbose=False):
+    if as_json:
+        print(json.dumps(result.to_dict(), sort_keys=True))
+        return
+    if not result.ok:
+        print('%s: error: %s' % (prog, result.error), file=sys.stderr)
+        return
+    text = _text(result, verbose)
+    if text:
+        print(text)
