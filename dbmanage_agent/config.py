@@ -44,6 +44,9 @@ db_manage_opts = [
     cfg.FloatOpt('rpc_timeout', default=3600.0, min=1,
                  help='Seconds a command may run on the agent before the '
                       'CLI gives up (exit code 4).'),
+    cfg.FloatOpt('shutdown_timeout', default=600.0, min=0,
+                 help='Seconds the agent waits on SIGTERM for the running '
+                      'operation to finish before it exits anyway.'),
     cfg.FloatOpt('rpc_connect_timeout', default=5.0, min=0.1,
                  help='Seconds to reach the broker and get a first answer '
                       'from an agent before the CLI gives up (exit code 4).'),

@@ -35,13 +35,16 @@ class Context:
     lock_timeout: float = 300.0
     connect_timeout: float = 10.0
     retry_attempts: int = 4
-    #: ``emit(event, payload)`` receives start/revision/end/error events.
+    #: ``emit(event_type, payload)`` receives start/revision/end/error events.
     emit: object = None
     announced: bool = False
 
-    def event(self, name, **payload):
+    def event(self, name, result, **extra):
         if self.emit:
-            self.emit(name, payload)
+            payload = {'service': result.service, 'host': result.host,
+                       'request_id': result.request_id}
+            payload.update(extra)
+            self.emit('db_manage.' + name, payload)
 
 
 def _one_line(exc):
@@ -186,7 +189,7 @@ def upgrade(ctx, result, revision=None, delta=None, sql=False):
     if sql:
         result.sql = _offline(ctx, script, 'upgrade', target)
         return
-    ctx.event('upgrade.start', target=target)
+    ctx.event('upgrade.start', result, target=target)
     retry.call(lambda: _upgrade_once(ctx, result, script, target),
                ctx.retry_attempts)
 
@@ -201,7 +204,7 @@ def _upgrade_once(ctx, result, script, target):
 
         def applied(step):
             result.applied.append(step)
-            ctx.event('upgrade.revision', revision=step.revision,
+            ctx.event('upgrade.revision', result, revision=step.revision,
                       down_revision=step.down_revision,
                       description=step.description, duration=step.duration,
                       remaining=len(plan) - len(result.applied))
@@ -309,6 +312,19 @@ def execute(ctx, command, args=None, request_id=None):
         result.error = '%s failed: %s' % (command, _one_line(exc))
     result.duration = round(time.monotonic() - started, 4)
     if command in WRITES and not (args or {}).get('sql'):
-        outcome = 'end' if result.ok else 'error'
-        ctx.event('%s.%s' % (command, outcome), result=result)
+        _finished(ctx, result)
     return result
+
+
+def _finished(ctx, result):
+    if result.ok:
+        ctx.event(result.command + '.end', result,
+                  revision_before=result.revision_before,
+                  revision_after=result.revision_after, heads=result.heads,
+                  applied=[a.revision for a in result.applied],
+                  duration=result.duration)
+    else:
+        ctx.event(result.command + '.error', result, error=result.error,
+                  exit_code=result.exit_code,
+                  revision_before=result.revision_before,
+                  applied=[a.revision for a in result.applied])

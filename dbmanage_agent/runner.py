@@ -63,7 +63,20 @@ def branch_points(script):
 
 def current_heads(conn):
     from alembic.runtime.migration import MigrationContext
-    return sorted(MigrationContext.configure(conn).get_current_heads())
+    heads = sorted(MigrationContext.configure(conn).get_current_heads())
+    _settle(conn)
+    return heads
+
+
+def _settle(conn):
+    """End the implicit transaction a read opened.
+
+    Alembic manages transactions only on a connection that has none open;
+    handed one mid-transaction it runs everything inside it, and nothing
+    would commit the last revision's version row.
+    """
+    if conn.in_transaction():
+        conn.commit()
 
 
 def get_revision(script, rev):
@@ -164,6 +177,7 @@ def upgrade(conn, service, target, metadata=None, on_applied=None):
     event.listen(conn, 'before_cursor_execute', progress.count)
     cfg = _alembic_config(service, connection=conn, on_version_apply=progress,
                           target_metadata=metadata)
+    _settle(conn)
     try:
         command.upgrade(cfg, target)
     except Exception as exc:
@@ -182,6 +196,7 @@ def stamp(conn, service, revision):
     from alembic import command
     progress = _Progress(None)
     cfg = _alembic_config(service, connection=conn, on_version_apply=progress)
+    _settle(conn)
     command.stamp(cfg, revision)
     return progress.applied
 

@@ -85,8 +85,7 @@ def _api(service):
     if use_agent is None:
         use_agent = CONF.db_manage.use_agent
     if use_agent:
-        from dbmanage_agent.rpc import client
-        return client.AgentAPI(CONF, service)
+        return rpcapi.AgentAPI(CONF, service)
     return rpcapi.LocalAPI(CONF, service)
 
 

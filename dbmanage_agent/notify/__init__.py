@@ -1,0 +1,1 @@
+"""Migration events on the message bus: emitting them and waiting for them."""

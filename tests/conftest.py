@@ -1,0 +1,139 @@
+"""Fixtures that give each test its own real database, config file and CLI.
+
+Service addresses come from the environment (defaults: this machine's
+MariaDB, PostgreSQL and RabbitMQ). A service that is down fails the test:
+CI must never pass by skipping.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / 'shared'
+BIN = pathlib.Path(sys.executable).parent
+
+MYSQL_URL = os.environ.get('DBMANAGE_TEST_MYSQL_URL', 'mysql+pymysql://root@127.0.0.1:3306')
+PG_URL = os.environ.get('DBMANAGE_TEST_PG_URL', 'postgresql+psycopg2://postgres@127.0.0.1:5432')
+RABBIT_URL = os.environ.get('DBMANAGE_TEST_RABBIT_URL', 'rabbit://guest:guest@127.0.0.1:5672/')
+
+BACKENDS = ('mysql', 'postgresql', 'sqlite')
+REFERENCE = {'mistral': SHARED / 'reference' / 'mistral_mysql_head.json',
+             'lbaas': SHARED / 'reference' / 'octavia_mysql_head.json'}
+
+
+def _server_url(backend):
+    return MYSQL_URL if backend == 'mysql' else PG_URL
+
+
+def _admin(backend):
+    url = _server_url(backend) + ('/mysql' if backend == 'mysql' else '/postgres')
+    return sa.create_engine(url, isolation_level='AUTOCOMMIT', poolclass=sa.pool.NullPool)
+
+
+def create_database(backend, tmp_path):
+    """A new empty database; returns (url, drop)."""
+    name = 'dbm_%s' % uuid.uuid4().hex[:12]
+    if backend == 'sqlite':
+        return 'sqlite:///%s' % (tmp_path / (name + '.sqlite')), lambda: None
+    engine = _admin(backend)
+    with engine.connect() as conn:
+        if backend == 'mysql':
+            conn.execute(sa.text('CREATE DATABASE %s CHARACTER SET utf8mb4' % name))
+            url = '%s/%s?charset=utf8mb4' % (MYSQL_URL, name)
+        else:
+            conn.execute(sa.text('CREATE DATABASE %s' % name))
+            url = '%s/%s' % (PG_URL, name)
+
+    def drop():
+        with engine.connect() as conn:
+            if backend == 'postgresql':
+                conn.execute(sa.text(
+                    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity '
+                    'WHERE datname = :n AND pid <> pg_backend_pid()'), {'n': name})
+            conn.execute(sa.text('DROP DATABASE IF EXISTS %s' % name))
+        engine.dispose()
+    return url, drop
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def make_db(tmp_path):
+    drops = []
+
+    def make(backend):
+        url, drop = create_database(backend, tmp_path)
+        drops.append(drop)
+        return url
+    yield make
+    for drop in drops:
+        drop()
+
+
+@pytest.fixture
+def db_url(backend, make_db):
+    return make_db(backend)
+
+
+def write_config(path, url=None, **sections):
+    lines = []
+    if url:
+        lines += ['[database]', 'connection = %s' % url]
+    for section, values in sections.items():
+        lines.append('[%s]' % section)
+        lines += ['%s = %s' % kv for kv in values.items()]
+    path.write_text('\n'.join(lines) + '\n')
+    return path
+
+
+class CLI:
+    """Runs a console program of the project as an operator would."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+
+    def run(self, service, *args, url=None, conf=None, timeout=300, env=None, **sections):
+        argv = [str(BIN / ('%s-db-manage' % service))]
+        if conf is None and (url or sections):
+            conf = write_config(self.tmp_path / ('%s.conf' % uuid.uuid4().hex[:8]), url, **sections)
+        if conf is not None:
+            argv += ['--config-file', str(conf)]
+        argv += [str(a) for a in args]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                              cwd=self.tmp_path, env={**os.environ, **(env or {})})
+        return proc
+
+    def json(self, service, *args, **kwargs):
+        proc = self.run(service, '--json', *args, **kwargs)
+        assert proc.stdout.strip(), proc.stderr
+        return proc.returncode, json.loads(proc.stdout)
+
+
+@pytest.fixture
+def cli(tmp_path):
+    return CLI(tmp_path)
+
+
+def schema_dump(url):
+    """The shared tool's normalised dump, as the JSON text it prints."""
+    proc = subprocess.run([sys.executable, str(SHARED / 'tools' / 'schema_dump.py'), url],
+                          capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def rows(url, table, order_by):
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        result = conn.execute(sa.text('SELECT * FROM %s ORDER BY %s' % (table, order_by)))
+        data = [dict(r._mapping) for r in result]
+    engine.dispose()
+    return data

@@ -1,0 +1,68 @@
+"""Both chains, on every backend: step by step, against the reference, offline."""
+import subprocess
+
+import pytest
+
+from tests import conftest
+from tests import inprocess
+
+SERVICES = ('mistral', 'lbaas')
+
+
+@pytest.mark.parametrize('service', SERVICES)
+def test_walk_one_revision_at_a_time(service, db_url):
+    chain = inprocess.run(service, db_url, 'history').history[::-1]
+    for expected in chain:
+        result = inprocess.run(service, db_url, 'upgrade', revision='+1')
+        assert [a.revision for a in result.applied] == [expected['revision']]
+        assert result.revision_after == [expected['revision']]
+    with pytest.raises(AssertionError, match='only 0 revision'):
+        inprocess.run(service, db_url, 'upgrade', revision='+1')
+
+
+@pytest.mark.parametrize('service', SERVICES)
+def test_head_schema_matches_upstream_reference(service, cli, make_db):
+    url = make_db('mysql')
+    proc = cli.run(service, 'upgrade', 'head', url=url)
+    assert proc.returncode == 0, proc.stderr
+    assert conftest.schema_dump(url) == conftest.REFERENCE[service].read_text()
+
+
+def _apply_sql(backend, url, sql):
+    name = url.rsplit('/', 1)[1].split('?')[0]
+    if backend == 'mysql':
+        argv = ['mysql', '-uroot', '-h127.0.0.1', name]
+    else:
+        argv = ['psql', '-q', '-h127.0.0.1', '-Upostgres', '-v', 'ON_ERROR_STOP=1', name]
+    proc = subprocess.run(argv, input=sql, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize('service', SERVICES)
+@pytest.mark.parametrize('server', ('mysql', 'postgresql'))
+def test_offline_sql_gives_the_online_schema(service, server, cli, make_db):
+    online, offline = make_db(server), make_db(server)
+    assert cli.run(service, 'upgrade', 'head', url=online).returncode == 0
+    proc = cli.run(service, 'upgrade', 'head', '--sql', url=offline)
+    assert proc.returncode == 0, proc.stderr
+    _apply_sql(server, offline, proc.stdout)
+    assert conftest.schema_dump(offline) == conftest.schema_dump(online)
+
+
+@pytest.mark.parametrize('service', SERVICES)
+def test_offline_range(service, cli, make_db):
+    url = make_db('postgresql')
+    chain = inprocess.run(service, url, 'history').history[::-1]
+    middle = chain[len(chain) // 2]['revision']
+    assert cli.run(service, 'upgrade', middle, url=url).returncode == 0
+    proc = cli.run(service, 'upgrade', '%s:head' % middle, '--sql', url=url)
+    assert proc.returncode == 0, proc.stderr
+    _apply_sql('postgresql', url, proc.stdout)
+    assert inprocess.run(service, url, 'current').revision_after == [chain[-1]['revision']]
+
+
+@pytest.mark.parametrize('service', SERVICES)
+def test_models_agree_with_migrations(service, db_url):
+    inprocess.run(service, db_url, 'upgrade', revision='head')
+    result = inprocess.run(service, db_url, 'compare')
+    assert result.details['differences'] == []

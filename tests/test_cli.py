@@ -1,0 +1,149 @@
+"""The CLI as operators and automation use it: output, errors, exit codes."""
+import concurrent.futures
+import json
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from tests import conftest
+from tests import inprocess
+
+
+def test_first_command_works_with_no_setup(cli, tmp_path):
+    proc = cli.run('mistral', 'upgrade', 'head')
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count('embedded database sqlite:///mistral.sqlite') == 1
+    assert (tmp_path / 'mistral.sqlite').exists()
+    assert cli.run('mistral', 'current').stdout.strip() == '045 (head)'
+
+
+def test_json_result(cli, make_db):
+    url = make_db('mysql')
+    code, data = cli.json('mistral', 'upgrade', '+2', url=url)
+    assert code == 0
+    assert data['revision_before'] == [] and data['revision_after'] == ['002']
+    assert [a['revision'] for a in data['applied']] == ['001', '002']
+    assert all(a['duration'] >= 0 for a in data['applied'])
+    assert data['heads'] == ['045'] and data['branches'] == []
+    code, data = cli.json('mistral', 'upgrade', '--delta', '1', url=url)
+    assert data['revision_after'] == ['003']
+
+
+def test_history_marks_current(cli, make_db):
+    url = make_db('postgresql')
+    cli.run('mistral', 'upgrade', '003', url=url)
+    out = cli.run('mistral', 'history', '-r', '002:004', url=url).stdout.splitlines()
+    assert out == ['003 -> 004, %s' % out[0].split(', ', 1)[1],
+                   '002 -> 003 (current), %s' % out[1].split(', ', 1)[1],
+                   '001 -> 002, %s' % out[2].split(', ', 1)[1]]
+
+
+def test_stamp_and_offline_stamp(cli, make_db):
+    url = make_db('mysql')
+    cli.run('mistral', 'upgrade', '045', url=url)
+    code, data = cli.json('mistral', 'stamp', '044', url=url)
+    assert code == 0 and data['revision_after'] == ['044']
+    proc = cli.run('mistral', 'stamp', '045', '--sql', url=url)
+    assert "UPDATE alembic_version SET version_num='045'" in proc.stdout
+
+
+@pytest.mark.parametrize('args, code, message', [
+    (('upgrade',), 2, 'needs a revision'),
+    (('upgrade', 'nosuch'), 2, "unknown revision 'nosuch'"),
+    (('upgrade', '+99'), 2, 'only 45 revision(s) above base'),
+    (('stamp',), 2, 'stamp needs a revision'),
+    (('stamp', 'nosuch'), 2, "unknown revision 'nosuch'"),
+    (('downgrade', '-1'), 2, 'downgrade is not supported'),
+])
+def test_bad_input_is_one_line_and_changes_nothing(cli, make_db, args, code, message):
+    url = make_db('mysql')
+    proc = cli.run('mistral', *args, url=url)
+    assert proc.returncode == code
+    assert proc.stderr.strip().count('\n') == 0 and message in proc.stderr
+    assert 'Traceback' not in proc.stderr
+    engine = sa.create_engine(url)
+    assert sa.inspect(engine).get_table_names() == []
+    engine.dispose()
+
+
+def test_missing_config_file(cli, tmp_path):
+    proc = cli.run('mistral', 'current', conf=tmp_path / 'nope.conf')
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == 'mistral-db-manage: error: config file not found: %s' % (
+        tmp_path / 'nope.conf')
+
+
+def test_malformed_url_is_masked(cli):
+    proc = cli.run('mistral', 'current', url='mysql+nosuchdriver://u:hunter2@h/db')
+    assert proc.returncode == 2
+    assert 'malformed database URL' in proc.stderr and 'hunter2' not in proc.stderr
+
+
+def test_unreachable_database_fails_fast_and_masked(cli):
+    started = time.monotonic()
+    proc = cli.run('mistral', 'upgrade', 'head',
+                   url='mysql+pymysql://root:hunter2@127.0.0.1:1/db')
+    assert proc.returncode == 1
+    assert time.monotonic() - started < 15
+    assert 'cannot connect to the database' in proc.stderr
+    assert 'hunter2' not in proc.stderr + proc.stdout
+    assert proc.stderr.strip().count('\n') == 0
+
+
+def test_debug_shows_traceback(cli):
+    proc = cli.run('mistral', '--debug', 'upgrade', 'head',
+                   url='mysql+pymysql://root:hunter2@127.0.0.1:1/db')
+    assert 'Traceback' in proc.stderr and 'hunter2' not in proc.stderr
+
+
+def test_check_migration(cli):
+    proc = cli.run('mistral', 'check_migration')
+    assert proc.returncode == 0 and 'head 045' in proc.stdout
+    assert cli.run('mistral', 'heads').stdout.strip() == '045 (head)'
+    assert cli.run('mistral', 'branches').stdout.strip() == ''
+
+
+@pytest.mark.parametrize('server', ('mysql', 'postgresql', 'sqlite'))
+def test_concurrent_upgrades_apply_each_revision_once(server, cli, make_db):
+    url = make_db(server)
+    conf = conftest.write_config(cli.tmp_path / 'c.conf', url)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        procs = list(pool.map(lambda _: cli.run('mistral', '--json', 'upgrade', 'head',
+                                                conf=conf), range(4)))
+    assert [p.returncode for p in procs] == [0] * 4, [p.stderr for p in procs]
+    applied = [a['revision'] for p in procs for a in json.loads(p.stdout)['applied']]
+    assert sorted(applied) == ['%03d' % i for i in range(1, 46)]
+    assert all(json.loads(p.stdout)['revision_after'] == ['045'] for p in procs)
+
+
+def test_lock_timeout_exit_code(cli, make_db):
+    url = make_db('mysql')
+    engine = sa.create_engine(url)
+    with engine.connect() as holder:
+        name = holder.execute(sa.text('SELECT DATABASE()')).scalar()
+        assert holder.execute(sa.text("SELECT GET_LOCK(:n, 1)"),
+                              {'n': 'dbmanage.mistral.%s' % name}).scalar() == 1
+        proc = cli.run('mistral', 'upgrade', 'head', url=url,
+                       db_manage={'lock_timeout': 1})
+    engine.dispose()
+    assert proc.returncode == 3, proc.stderr
+    assert 'lock_timeout' in proc.stderr
+
+
+def test_revision_continues_three_digit_ids(cli, make_db, tmp_path):
+    from dbmanage_agent import services
+    versions = services.get('mistral').versions_dir
+    url = make_db('postgresql')
+    cli.run('mistral', 'upgrade', 'head', url=url)
+    proc = cli.run('mistral', 'revision', '-m', 'add a column', '--autogenerate', url=url)
+    try:
+        assert proc.returncode == 0, proc.stderr
+        made = list(versions.glob('046_*.py'))
+        assert len(made) == 1
+        text = made[0].read_text()
+        assert "revision = '046'" in text and "down_revision = '045'" in text
+        assert 'def upgrade():\n    pass' in text
+    finally:
+        for path in versions.glob('046_*.py'):
+            path.unlink()
