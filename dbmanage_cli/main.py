@@ -54,6 +54,11 @@ def add_command_parsers(subparsers):
                         help='fill it with the differences between the head '
                              'models and the database')
     parser.add_argument('--rev-id', dest='rev_id')
+    parser = subparsers.add_parser('wait', help='return once the database '
+                                   'is at a revision (another node migrates)')
+    parser.add_argument('--revision', default='head', help='head or an id')
+    parser.add_argument('--timeout', type=float, default=600.0,
+                        help='seconds before giving up (exit code 6)')
 
 
 cli_opts = [
@@ -84,9 +89,12 @@ def _api(service):
     use_agent = CONF.use_agent
     if use_agent is None:
         use_agent = CONF.db_manage.use_agent
+    progress = None
+    if CONF.command.name == 'upgrade' and not CONF.json and sys.stderr.isatty():
+        progress = output.Progress(service.program)
     if use_agent:
-        return rpcapi.AgentAPI(CONF, service)
-    return rpcapi.LocalAPI(CONF, service)
+        return rpcapi.AgentAPI(CONF, service, emit=progress)
+    return rpcapi.LocalAPI(CONF, service, emit=progress)
 
 
 def do_revision(api, service, args):
@@ -115,6 +123,8 @@ def dispatch(api, service, args):
         return api.current(verbose=args.verbose)
     if name == 'history':
         return api.history(rev_range=args.rev_range, verbose=args.verbose)
+    if name == 'wait':
+        return api.wait(revision=args.revision, timeout=args.timeout)
     return getattr(api, name)()
 
 
@@ -135,6 +145,11 @@ def run(service_name, argv=None):
         result = dispatch(_api(service), service, CONF.command)
     except errors.DbManageError as exc:
         result = output.error_result(service, CONF.command.name, exc)
+    except Exception as exc:
+        LOG.debug('unexpected failure', exc_info=True)
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        result = output.error_result(service, CONF.command.name,
+                                     errors.OperationFailed(text))
     output.show(result, service.program, as_json=CONF.json,
                 verbose=getattr(CONF.command, 'verbose', False))
     return result.exit_code

@@ -59,6 +59,9 @@ def _text(result, verbose):
         return '\n'.join(_label(h, heads) for h in heads)
     if command == 'branches':
         return '\n'.join('%s (branchpoint)' % b for b in result.branches)
+    if command == 'wait':
+        return 'Database is at %s (waited %.1f s)' % (
+            _revs(result.revision_after, heads), result.details.get('waited', 0))
     if command == 'check_migration':
         return 'OK: one linear history, head %s' % ', '.join(heads)
     if command == 'upgrade':
@@ -84,6 +87,22 @@ def _text(result, verbose):
             return 'Generated %s (no differences found)' % path
         return 'Generated %s' % path
     return ''
+
+
+class Progress:
+    """One self-rewriting stderr line per applied revision, on a terminal."""
+
+    def __init__(self, prog):
+        self.prog = prog
+
+    def __call__(self, event_type, payload):
+        if event_type != 'db_manage.upgrade.revision':
+            return
+        remaining = payload.get('remaining', 0)
+        sys.stderr.write('\r\033[K%s: applied %s (%.2f s), %d remaining%s'
+                         % (self.prog, payload['revision'], payload['duration'],
+                            remaining, '\n' if remaining == 0 else ''))
+        sys.stderr.flush()
 
 
 def _count(value):

@@ -9,9 +9,14 @@ API version history:
 
 * 1.0 - ping, current, history, heads, branches, check_migration, upgrade,
   stamp, populate, compare, downgrade (refused).
+
+``wait`` is not a remote call: it asks ``history`` and ``current`` once,
+then follows the agents' ``db_manage.*.end`` notifications (polling
+``current`` as a fallback, and only polling in-process).
 """
 import getpass
 import threading
+import time
 import uuid
 
 from dbmanage_agent import errors
@@ -52,6 +57,43 @@ class _CommandsMixin:
     def downgrade(self, revision=None, delta=None, sql=False):
         return self._call('downgrade', '1.0', revision=revision, delta=delta, sql=sql)
 
+    def wait(self, revision='head', timeout=600.0, poll=5.0):
+        """Return once the database is at ``revision`` or past it."""
+        started = time.monotonic()
+        with self._listen({'db_manage.upgrade.end', 'db_manage.stamp.end'}) as events:
+            chain = self.history()
+            if not chain.ok:
+                return chain
+            order = [e['revision'] for e in reversed(chain.history)]
+            wanted = chain.heads if revision in ('head', 'heads') else [revision]
+            if any(rev not in order for rev in wanted):
+                raise errors.UsageError('unknown revision %r' % revision)
+
+            def reached(revs):
+                known = [order.index(r) for r in revs if r in order]
+                return bool(known) and min(known) >= max(order.index(w) for w in wanted)
+
+            while True:
+                now = self.current()
+                if not now.ok or reached(now.revision_after):
+                    break
+                left = started + timeout - time.monotonic()
+                if left <= 0:
+                    raise errors.WaitTimeout(
+                        'the database is still at %s after %.0f s, not at %s'
+                        % (', '.join(now.revision_after) or 'base', timeout, revision))
+                deadline = time.monotonic() + min(left, poll if events else 1.0)
+                while time.monotonic() < deadline:
+                    event = events.get(deadline - time.monotonic()) if events else \
+                        time.sleep(deadline - time.monotonic())
+                    if event and event['payload'].get('service') == self.service.name \
+                            and reached(event['payload'].get('revision_after', ())):
+                        break
+        now.command = 'wait'
+        now.details['waited'] = round(time.monotonic() - started, 3)
+        now.details['target'] = wanted
+        return now
+
 
 class LocalAPI(_CommandsMixin):
     """Runs commands in this process, on the configured (or embedded) DB."""
@@ -66,6 +108,9 @@ class LocalAPI(_CommandsMixin):
         ctxt = {'request_id': 'req-%s' % uuid.uuid4(), 'user': _user()}
         return Result.from_dict(getattr(self._endpoint, method)(ctxt, **kwargs))
 
+    def _listen(self, event_types):
+        return _NoEvents()
+
 
 class AgentAPI(_CommandsMixin):
     """Sends commands to a dbmanage agent over oslo.messaging.
@@ -77,10 +122,11 @@ class AgentAPI(_CommandsMixin):
     long upgrade alive and detect an agent that died.
     """
 
-    def __init__(self, conf, service):
+    def __init__(self, conf, service, emit=None):
         from dbmanage_agent.messaging import oslo_messaging as messaging
         self.service = service
         self.conf = conf
+        self._emit = emit
         self._transport = messaging.get_rpc_transport(conf)
         masking.register_url(conf.transport_url)
         # Reply queues of a short-lived CLI would otherwise linger on the
@@ -94,12 +140,16 @@ class AgentAPI(_CommandsMixin):
             call_monitor_timeout=30)
         self._pinged = False
 
-    def _deadline_call(self, method, version, timeout, **kwargs):
+    def _listen(self, event_types):
+        from dbmanage_agent.notify import listener
+        return listener.EventListener(self.conf, event_types)
+
+    def _deadline_call(self, method, version, timeout, request_id=None, **kwargs):
         from dbmanage_agent.messaging import oslo_messaging as messaging
         outcome = {}
         cctxt = self._client.prepare(version=version, timeout=timeout)
-        ctxt = {'request_id': 'req-%s' % uuid.uuid4(), 'user': _user(),
-                'host': self.conf.db_manage.host}
+        ctxt = {'request_id': request_id or 'req-%s' % uuid.uuid4(),
+                'user': _user(), 'host': self.conf.db_manage.host}
 
         def call():
             try:
@@ -138,11 +188,45 @@ class AgentAPI(_CommandsMixin):
         if not self._pinged:
             self.ping()
             self._pinged = True
-        return Result.from_dict(self._deadline_call(
-            method, version, self.conf.db_manage.rpc_timeout, **kwargs))
+        request_id = 'req-%s' % uuid.uuid4()
+        call = lambda: Result.from_dict(self._deadline_call(  # noqa: E731
+            method, version, self.conf.db_manage.rpc_timeout,
+            request_id=request_id, **kwargs))
+        if self._emit is None or method != 'upgrade' or kwargs.get('sql'):
+            return call()
+        with self._listen({'db_manage.upgrade.revision'}) as events:
+            return _forwarding(events, request_id, self._emit, call)
 
     def close(self):
         self._transport.cleanup()
+
+
+class _NoEvents:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _forwarding(events, request_id, emit, call):
+    """Run ``call`` while handing this request's events to ``emit``."""
+    done = threading.Event()
+
+    def forward():
+        while not done.is_set():
+            event = events.get(0.2)
+            if event and event['payload'].get('request_id') == request_id:
+                emit(event['event_type'], event['payload'])
+
+    forwarder = threading.Thread(target=forward, daemon=True)
+    forwarder.start()
+    try:
+        return call()
+    finally:
+        time.sleep(0.05)  # the last revision event may trail the reply
+        done.set()
+        forwarder.join(1)
 
 
 def _user():
