@@ -31,6 +31,8 @@ def run_offline():
 
 def run_online(connection):
     context.configure(connection=connection, **common)
+    if attrs.get('on_configured'):
+        attrs['on_configured'](context.get_context())
     with context.begin_transaction():
         context.run_migrations()
 

@@ -81,10 +81,9 @@ def _settle(conn):
 
 def get_revision(script, rev):
     """A revision object; UsageError for an id the chain does not have."""
-    from alembic.script import revision as alembic_revision
     try:
         found = script.get_revision(rev)
-    except alembic_revision.RevisionError as exc:
+    except _alembic_errors() as exc:
         raise errors.UsageError('unknown revision %r: %s' % (rev, str(exc).split('\n')[0]))
     if found is None:
         raise errors.UsageError('unknown revision %r' % rev)
@@ -143,11 +142,20 @@ class _Progress:
     applied: list = dataclasses.field(default_factory=list)
     statements: int = 0
     mark: float = dataclasses.field(default_factory=time.monotonic)
+    guard: object = None
 
     def count(self, *args, **kwargs):
         self.statements += 1
 
+    def configured(self, migration_context):
+        """Guard the run's first revision where DDL is not transactional."""
+        from dbmanage_agent import resume
+        if not migration_context.impl.transactional_ddl:
+            self.guard = resume.ResumeGuard(migration_context.impl)
+
     def __call__(self, ctx, step, heads, run_args):
+        if self.guard:
+            self.guard.finish()
         now = time.monotonic()
         rev = step.up_revision
         applied = Applied(revision=step.up_revision_id,
@@ -176,6 +184,7 @@ def upgrade(conn, service, target, metadata=None, on_applied=None):
     progress = _Progress(on_applied)
     event.listen(conn, 'before_cursor_execute', progress.count)
     cfg = _alembic_config(service, connection=conn, on_version_apply=progress,
+                          on_configured=progress.configured,
                           target_metadata=metadata)
     _settle(conn)
     try:

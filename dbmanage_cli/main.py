@@ -81,8 +81,12 @@ def _setup_logging(prog, debug):
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
     if not debug:
-        # Alembic's own INFO lines duplicate what the result reports.
+        # Alembic's INFO lines repeat what the result reports; the broker
+        # clients log every reconnect attempt, and the CLI's own deadline
+        # turns those into one line.
         logging.getLogger('alembic').setLevel(logging.WARNING)
+        for name in ('oslo_messaging', 'kombu', 'amqp'):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _api(service):

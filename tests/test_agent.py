@@ -1,0 +1,305 @@
+"""The agent over the real RabbitMQ: a CLI with no database credentials."""
+import concurrent.futures
+import json
+import signal
+import subprocess
+import time
+import uuid
+
+import kombu
+import pytest
+import sqlalchemy as sa
+
+from tests import conftest
+
+PASSWORD = 'Pw-%s' % uuid.uuid4().hex[:10]
+
+
+class Agent:
+    """A dbmanage-agent process on its own topic."""
+
+    def __init__(self, tmp_path, url, service, topic, notify_topic, host):
+        self.log = tmp_path / ('agent-%s.log' % host)
+        self.conf = conftest.write_config(
+            tmp_path / ('agent-%s.conf' % host), url,
+            DEFAULT={'transport_url': conftest.RABBIT_URL},
+            db_manage={'service': service, 'topic': topic, 'host': host,
+                       'lock_timeout': 120},
+            oslo_messaging_notifications={'driver': 'messagingv2',
+                                          'topics': notify_topic})
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [str(conftest.BIN / 'dbmanage-agent'), '--config-file', str(self.conf)],
+            stdout=open(self.log, 'a'), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while 'serving' not in self.log.read_text():
+            assert self.proc.poll() is None, self.log.read_text()
+            assert time.monotonic() < deadline, self.log.read_text()
+            time.sleep(0.1)
+        return self
+
+    def wait_for_log(self, text, count=1, timeout=120):
+        deadline = time.monotonic() + timeout
+        while self.log.read_text().count(text) < count:
+            assert time.monotonic() < deadline, self.log.read_text()[-3000:]
+            time.sleep(0.02)
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def topics():
+    tag = uuid.uuid4().hex[:10]
+    return 'dbm_test_%s' % tag, 'dbm_notify_%s' % tag
+
+
+@pytest.fixture
+def agents(tmp_path, topics):
+    started = []
+
+    def start(url, service='mistral', host='agent-a'):
+        agent = Agent(tmp_path, url, service, topics[0], topics[1], host).start()
+        started.append(agent)
+        return agent
+    yield start
+    for agent in started:
+        agent.stop()
+
+
+@pytest.fixture
+def remote(cli, topics):
+    """Runs the CLI against the agent, with only broker settings."""
+    conf = conftest.write_config(
+        cli.tmp_path / 'remote.conf', None,
+        DEFAULT={'transport_url': conftest.RABBIT_URL},
+        db_manage={'use_agent': 'true', 'topic': topics[0],
+                   'rpc_connect_timeout': 10},
+        oslo_messaging_notifications={'topics': topics[1]})
+
+    def run(service, *args, **kwargs):
+        return cli.run(service, *args, conf=conf, **kwargs)
+    return run
+
+
+@pytest.fixture
+def secret_mysql(make_db):
+    """A MariaDB database reached with a password."""
+    url = make_db('mysql')
+    name = url.rsplit('/', 1)[1].split('?')[0]
+    user = name[-12:]
+    admin = sa.create_engine(conftest.MYSQL_URL + '/mysql', poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.execute(sa.text("CREATE USER '%s'@'%%' IDENTIFIED BY '%s'" % (user, PASSWORD)))
+        conn.execute(sa.text("GRANT ALL ON %s.* TO '%s'@'%%'" % (name, user)))
+    yield url.replace('root@', '%s:%s@' % (user, PASSWORD))
+    with admin.begin() as conn:
+        conn.execute(sa.text("DROP USER '%s'@'%%'" % user))
+    admin.dispose()
+
+
+class Events:
+    """A test's own queue on the notification topic."""
+
+    def __init__(self, topic):
+        self.conn = kombu.Connection(conftest.RABBIT_URL.replace('rabbit://', 'amqp://'))
+        exchange = kombu.Exchange('openstack', type='topic', durable=False)
+        queue = kombu.Queue(exclusive=True, auto_delete=True, exchange=exchange,
+                            routing_key=topic + '.info',
+                            bindings=[kombu.binding(exchange, topic + '.info'),
+                                      kombu.binding(exchange, topic + '.error')])
+        self.received = []
+        self.consumer = self.conn.Consumer([queue], callbacks=[self._on])
+        self.consumer.consume()
+
+    def _on(self, body, message):
+        message.ack()
+        body = json.loads(body) if isinstance(body, (str, bytes)) else body
+        self.received.append(json.loads(body['oslo.message']))
+
+    def collect(self, until, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(e['event_type'] == until for e in self.received):
+                return self.received
+            try:
+                self.conn.drain_events(timeout=0.5)
+            except Exception:
+                pass
+        raise AssertionError('no %s in %s' % (until, [e['event_type'] for e in self.received]))
+
+    def close(self):
+        self.conn.release()
+
+
+def test_cli_without_credentials_drives_every_command(agents, remote, secret_mysql, topics, tmp_path):
+    agent = agents(secret_mysql)
+    events = Events(topics[1])
+    try:
+        proc = remote('mistral', '--json', 'upgrade', '+2')
+        data = json.loads(proc.stdout)
+        assert proc.returncode == 0, proc.stderr
+        assert data['host'] == 'agent-a' and data['revision_after'] == ['002']
+        assert [a['revision'] for a in data['applied']] == ['001', '002']
+        assert remote('mistral', 'current').stdout.strip() == '002'
+        assert remote('mistral', 'heads').stdout.strip() == '045 (head)'
+        assert remote('mistral', 'branches').returncode == 0
+        assert remote('mistral', 'check_migration').returncode == 0
+        assert '001 -> 002 (current)' in remote('mistral', 'history').stdout
+        proc = remote('mistral', '--json', 'upgrade', 'head')
+        data = json.loads(proc.stdout)
+        assert data['revision_before'] == ['002'] and data['revision_after'] == ['045']
+        assert len(data['applied']) == 43
+        received = events.collect('db_manage.upgrade.end')
+        assert remote('mistral', 'stamp', '044').returncode == 0
+        assert remote('mistral', 'upgrade', 'head').returncode == 0
+        assert remote('mistral', 'populate').returncode == 0
+        proc = remote('mistral', 'upgrade', '044:045', '--sql')
+        assert proc.returncode == 0 and 'UPDATE alembic_version' in proc.stdout
+        assert remote('mistral', 'downgrade', '-1').returncode == 2
+        assert remote('mistral', 'upgrade', 'nosuch').returncode == 2
+        received = events.collect('db_manage.populate.end')
+    finally:
+        events.close()
+    ends = [e for e in received if e['event_type'] == 'db_manage.upgrade.end']
+    assert [e['payload']['revision_after'] for e in ends[:2]] == [['002'], ['045']]
+    payload = ends[1]['payload']
+    assert payload['service'] == 'mistral' and payload['host'] == 'agent-a'
+    assert payload['revision_before'] == ['002'] and payload['revision_after'] == ['045']
+    assert payload['applied'] == ['%03d' % i for i in range(3, 46)]
+    assert payload['heads'] == ['045'] and payload['duration'] > 0 and payload['request_id']
+    revisions = [e['payload']['revision'] for e in received
+                 if e['event_type'] == 'db_manage.upgrade.revision']
+    assert revisions[:45] == ['%03d' % i for i in range(1, 46)]
+    assert {'db_manage.upgrade.start', 'db_manage.stamp.end'} <= {e['event_type'] for e in received}
+    everything = json.dumps(received) + agent.log.read_text()
+    assert PASSWORD not in everything
+    assert 'audit: request=req-' in agent.log.read_text()
+
+
+def test_two_agents_four_clis_apply_each_revision_once(agents, remote, make_db):
+    url = make_db('mysql')
+    agents(url, host='agent-a')
+    agents(url, host='agent-b')
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        procs = list(pool.map(lambda _: remote('mistral', '--json', 'upgrade', 'head'), range(4)))
+    assert [p.returncode for p in procs] == [0] * 4, [p.stderr for p in procs]
+    results = [json.loads(p.stdout) for p in procs]
+    applied = [a['revision'] for r in results for a in r['applied']]
+    assert sorted(set(applied)) == ['%03d' % i for i in range(1, 46)]
+    assert all(r['revision_after'] == ['045'] for r in results)
+    # Callers that joined a running upgrade on the same agent share its record.
+    firsts = {a['revision'] for r in results if 'joined_request_id' not in r['details']
+              for a in r['applied']}
+    assert sorted(firsts) == ['%03d' % i for i in range(1, 46)]
+    assert conftest.schema_dump(url) == conftest.REFERENCE['mistral'].read_text()
+
+
+@pytest.mark.parametrize('server', ['mysql', 'postgresql'])
+@pytest.mark.parametrize('point', [1, 2, 14, 40])
+def test_killed_agent_then_rerun_converges(agents, remote, make_db, server, point):
+    url = make_db(server)
+    agent = agents(url)
+    upgrade = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file',
+                                str(agent.conf), '--use-agent', 'upgrade', 'head'],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    agent.wait_for_log('Running upgrade', count=point)
+    time.sleep(0.05 * (point % 3))  # inside the revision, or just past its start
+    agent.kill()
+    upgrade.kill()
+    upgrade.wait()
+    agent.start()
+    proc = remote('mistral', 'upgrade', 'head')
+    assert proc.returncode == 0, proc.stderr
+    expected = make_db(server)
+    assert subprocess.run([str(conftest.BIN / 'mistral-db-manage'), '--config-file',
+                           str(conftest.write_config(agent.log.parent / 'x.conf', expected)),
+                           'upgrade', 'head'], capture_output=True).returncode == 0
+    assert conftest.schema_dump(url) == conftest.schema_dump(expected)
+
+
+def test_broker_down_fails_within_the_deadline(cli):
+    started = time.monotonic()
+    proc = cli.run('mistral', 'current', DEFAULT={'transport_url': 'rabbit://guest:guest@127.0.0.1:1/'},
+                   db_manage={'use_agent': 'true', 'rpc_connect_timeout': 2})
+    assert proc.returncode == 4, proc.stderr
+    assert time.monotonic() - started < 15
+    assert proc.stderr.strip().count('\n') == 0
+
+
+def test_no_agent_fails_within_the_deadline(remote, cli, topics):
+    started = time.monotonic()
+    proc = cli.run('mistral', 'current', DEFAULT={'transport_url': conftest.RABBIT_URL},
+                   db_manage={'use_agent': 'true', 'topic': topics[0], 'rpc_connect_timeout': 2})
+    assert proc.returncode == 4
+    assert 'no mistral agent answered' in proc.stderr
+    assert time.monotonic() - started < 15
+
+
+def test_wait_returns_when_another_node_upgrades(agents, remote, cli, topics, make_db):
+    url = make_db('postgresql')
+    agents(url)
+    conf = cli.tmp_path / 'remote.conf'
+    waiter = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
+                               'wait', '--timeout', '120'], stdout=subprocess.PIPE, text=True)
+    time.sleep(3)
+    assert waiter.poll() is None
+    assert remote('mistral', 'upgrade', 'head').returncode == 0
+    out, _ = waiter.communicate(timeout=60)
+    assert waiter.returncode == 0
+    assert 'Database is at 045 (head)' in out
+
+
+def test_wait_timeout_exit_code(agents, remote, make_db):
+    agents(make_db('mysql'))
+    proc = remote('mistral', 'wait', '--revision', '010', '--timeout', '2')
+    assert proc.returncode == 6, proc.stderr
+
+
+def test_wait_in_process_polls(cli, make_db):
+    url = make_db('mysql')
+    cli.run('mistral', 'upgrade', '010', url=url)
+    proc = cli.run('mistral', 'wait', '--revision', '005', '--timeout', '5', url=url)
+    assert proc.returncode == 0
+    proc = cli.run('mistral', 'wait', '--timeout', '1', url=url)
+    assert proc.returncode == 6
+
+
+def test_agent_rejects_arguments_that_are_not_revisions(agents, remote, make_db):
+    agents(make_db('mysql'))
+    proc = remote('mistral', 'upgrade', "head; DROP TABLE x")
+    assert proc.returncode == 2 and 'invalid revision' in proc.stderr
+
+
+def test_lbaas_through_the_agent(agents, remote, make_db):
+    url = make_db('mysql')
+    agents(url, service='lbaas')
+    proc = remote('lbaas', '--json', 'upgrade', 'head')
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)['service'] == 'lbaas'
+    assert conftest.schema_dump(url) == conftest.REFERENCE['lbaas'].read_text()
+
+
+def test_sigterm_lets_the_running_upgrade_finish(agents, remote, make_db):
+    url = make_db('mysql')
+    agent = agents(url)
+    upgrade = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file',
+                                str(agent.conf), '--use-agent', 'upgrade', 'head'],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    agent.wait_for_log('Running upgrade', count=3)
+    agent.proc.send_signal(signal.SIGTERM)
+    out, err = upgrade.communicate(timeout=120)
+    assert agent.proc.wait(60) == 0
+    assert upgrade.returncode == 0, err
+    assert 'Database is at 045 (head)' in out
