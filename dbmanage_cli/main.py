@@ -85,7 +85,7 @@ def _setup_logging(prog, debug):
         # clients log every reconnect attempt, and the CLI's own deadline
         # turns those into one line.
         logging.getLogger('alembic').setLevel(logging.WARNING)
-        for name in ('oslo_messaging', 'kombu', 'amqp'):
+        for name in ('oslo.messaging', 'oslo_messaging', 'kombu', 'amqp'):
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
