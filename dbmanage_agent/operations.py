@@ -63,10 +63,10 @@ def _connection(ctx):
     try:
         conn = engine.connect()
     except Exception as exc:
-        if retry.is_transient(exc):
-            raise
+        # Not retried: a server that refuses connections is a configuration
+        # problem to report at once, not a blip inside a running migration.
         raise errors.OperationFailed('cannot connect to the database %s: %s'
-                                     % (dburl.masked(ctx.url), _one_line(exc)))
+                                     % (dburl.masked(ctx.url), _one_line(exc))) from exc
     try:
         yield conn
     finally:
@@ -305,6 +305,7 @@ def execute(ctx, command, args=None, request_id=None):
             raise errors.UsageError('%s: %s' % (command, exc))
         fn(ctx, result, **(args or {}))
     except errors.DbManageError as exc:
+        LOG.debug('%s failed', command, exc_info=exc.__cause__ is not None)
         result.exit_code, result.error = exc.exit_code, masking.scrub(exc.message)
     except Exception as exc:
         LOG.debug('%s failed', command, exc_info=True)

@@ -45,7 +45,9 @@ def test_stamp_and_offline_stamp(cli, make_db):
     code, data = cli.json('mistral', 'stamp', '044', url=url)
     assert code == 0 and data['revision_after'] == ['044']
     proc = cli.run('mistral', 'stamp', '045', '--sql', url=url)
-    assert "UPDATE alembic_version SET version_num='045'" in proc.stdout
+    assert "INSERT INTO alembic_version (version_num) VALUES ('045')" in proc.stdout
+    proc = cli.run('mistral', 'stamp', '044:045', '--sql', url=url)
+    assert "UPDATE alembic_version SET version_num='045' WHERE" in proc.stdout
 
 
 @pytest.mark.parametrize('args, code, message', [
