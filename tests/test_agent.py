@@ -2,7 +2,9 @@
 import concurrent.futures
 import json
 import signal
+import socket
 import subprocess
+import threading
 import time
 import uuid
 
@@ -110,7 +112,7 @@ def secret_mysql(make_db):
 
 
 class Events:
-    """A test's own queue on the notification topic."""
+    """A test's own queue on the notification topic, drained in the background."""
 
     def __init__(self, topic):
         self.conn = kombu.Connection(conftest.RABBIT_URL.replace('rabbit://', 'amqp://'))
@@ -120,26 +122,38 @@ class Events:
                             bindings=[kombu.binding(exchange, topic + '.info'),
                                       kombu.binding(exchange, topic + '.error')])
         self.received = []
+        self.arrivals = {}
         self.consumer = self.conn.Consumer([queue], callbacks=[self._on])
         self.consumer.consume()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _drain(self):
+        while not self._stop.is_set():
+            try:
+                self.conn.drain_events(timeout=0.1)
+            except socket.timeout:
+                pass
 
     def _on(self, body, message):
         message.ack()
         body = json.loads(body) if isinstance(body, (str, bytes)) else body
-        self.received.append(json.loads(body['oslo.message']))
+        event = json.loads(body['oslo.message'])
+        self.arrivals.setdefault(event['event_type'], time.time())
+        self.received.append(event)
 
     def collect(self, until, timeout=20):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if any(e['event_type'] == until for e in self.received):
-                return self.received
-            try:
-                self.conn.drain_events(timeout=0.5)
-            except Exception:
-                pass
+            if any(e['event_type'] == until for e in list(self.received)):
+                return list(self.received)
+            time.sleep(0.05)
         raise AssertionError('no %s in %s' % (until, [e['event_type'] for e in self.received]))
 
     def close(self):
+        self._stop.set()
+        self._thread.join(2)
         self.conn.release()
 
 
