@@ -23,6 +23,7 @@ def _alembic_config(service, output=None, **attributes):
     from alembic.config import Config
     cfg = Config(output_buffer=output, stdout=output or io.StringIO())
     cfg.set_main_option('script_location', str(MIGRATIONS_DIR))
+    cfg.set_main_option('path_separator', 'os')
     cfg.set_main_option('version_locations', str(service.versions_dir))
     cfg.attributes.update(attributes)
     return cfg
