@@ -14,10 +14,7 @@ attrs = config.attributes
 # Each revision commits on its own: a failure in revision N leaves N-1 applied
 # and recorded, never an unrecorded half on databases with transactional DDL.
 common = dict(
-    target_metadata=attrs.get('target_metadata'),
     transaction_per_migration=True,
-    compare_type=True,
-    render_as_batch=True,
     on_version_apply=attrs.get('on_version_apply'),
 )
 

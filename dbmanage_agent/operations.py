@@ -77,25 +77,21 @@ def _connection(ctx):
 
 @contextlib.contextmanager
 def _locked(ctx, result):
-    """A connection holding the migration lock, with retries around it."""
+    """A connection that holds the migration lock for as long as it is open."""
     with _connection(ctx) as conn:
         with lock.held(conn, ctx.service.lock_name, ctx.lock_timeout) as waited:
             result.lock_wait = round(waited, 4)
             yield conn
 
 
-def _script(ctx):
-    return runner.script_directory(ctx.service)
-
-
 def _fill_chain(ctx, result):
-    script = _script(ctx)
+    script = runner.script_directory(ctx.service)
     result.heads = runner.heads(script)
     result.branches = runner.branch_points(script)
     return script
 
 
-def _entry(script, rev, current=()):
+def _entry(rev, current=()):
     return {
         'revision': rev.revision,
         'down_revision': rev.down_revision,
@@ -113,7 +109,7 @@ def current(ctx, result, verbose=False):
     with _connection(ctx) as conn:
         result.revision_before = result.revision_after = runner.current_heads(conn)
     if verbose:
-        result.history = [_entry(script, runner.get_revision(script, rev),
+        result.history = [_entry(runner.get_revision(script, rev),
                                  result.revision_after)
                           for rev in result.revision_after
                           if rev in {r.revision for r in script.walk_revisions()}]
@@ -146,7 +142,7 @@ def history(ctx, result, rev_range=None, verbose=False):
     result.revision_before = result.revision_after = _peek_current(ctx)
     revs = script.iterate_revisions(upper, lower, inclusive=True) \
         if lower != 'base' else script.iterate_revisions(upper, lower)
-    result.history = [_entry(script, r, result.revision_after) for r in revs]
+    result.history = [_entry(r, result.revision_after) for r in revs]
 
 
 def heads(ctx, result):
@@ -201,13 +197,15 @@ def _upgrade_once(ctx, result, script, target):
             result.revision_before = before
         plan = runner.plan_upgrade(script, before, target)
         result.details['planned'] = [r.revision for r in plan]
+        remaining = [r.revision for r in plan]
 
         def applied(step):
             result.applied.append(step)
+            remaining.remove(step.revision)
             ctx.event('upgrade.revision', result, revision=step.revision,
                       down_revision=step.down_revision,
                       description=step.description, duration=step.duration,
-                      remaining=len(plan) - len(result.applied))
+                      remaining=len(remaining))
 
         if plan:
             runner.upgrade(conn, ctx.service, plan[-1].revision,

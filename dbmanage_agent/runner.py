@@ -7,6 +7,7 @@ callback handed to the shared env.py through ``Config.attributes``.
 """
 import dataclasses
 import functools
+import importlib.util
 import io
 import pathlib
 import time
@@ -16,7 +17,7 @@ from sqlalchemy import event
 from dbmanage_agent import errors
 from dbmanage_agent.result import Applied
 
-MIGRATIONS_DIR = pathlib.Path(__file__).resolve().parent.parent / 'alembic_migrations'
+MIGRATIONS_DIR = pathlib.Path(importlib.util.find_spec('alembic_migrations').origin).parent
 
 
 def _alembic_config(service, output=None, **attributes):
@@ -31,7 +32,7 @@ def _alembic_config(service, output=None, **attributes):
 
 @functools.lru_cache(maxsize=None)
 def script_directory(service):
-    """The service's chain; UsageError if its revisions do not form a graph."""
+    """The service's chain; CheckFailed if its revisions do not form a graph."""
     from alembic.script import ScriptDirectory
     from alembic.script import revision as alembic_revision
     from alembic.util import CommandError
@@ -175,7 +176,7 @@ def _alembic_errors():
     return (CommandError, RevisionError)
 
 
-def upgrade(conn, service, target, metadata=None, on_applied=None):
+def upgrade(conn, service, target, on_applied=None):
     """Apply the chain up to ``target`` on ``conn``; return the Applied list.
 
     A failure is marked unsafe to retry when it struck a revision that had
@@ -185,13 +186,12 @@ def upgrade(conn, service, target, metadata=None, on_applied=None):
     progress = _Progress(on_applied)
     event.listen(conn, 'before_cursor_execute', progress.count)
     cfg = _alembic_config(service, connection=conn, on_version_apply=progress,
-                          on_configured=progress.configured,
-                          target_metadata=metadata)
+                          on_configured=progress.configured)
     _settle(conn)
     try:
         command.upgrade(cfg, target)
     except Exception as exc:
-        if progress.statements > 1 and not conn.dialect.name == 'postgresql':
+        if progress.statements > 1 and progress.guard is not None:
             from dbmanage_agent import retry
             setattr(exc, retry.UNSAFE_ATTR, True)
         if isinstance(exc, _alembic_errors()):

@@ -102,16 +102,17 @@ def _api(service):
 
 
 def do_revision(api, service, args):
-    upgrades = None
+    upgrades, differences = None, None
     if args.autogenerate:
         found = api.compare()
         if not found.ok:
             return found
-        upgrades = found.details.get('upgrade_code')
+        upgrades = found.details['upgrade_code']
+        differences = found.details['differences']
     path = rpcapi.write_revision(service, args.message, rev_id=args.rev_id,
                                  upgrades=upgrades)
     return output.local_result(service, 'revision', path=path,
-                               empty=upgrades is None)
+                               differences=differences)
 
 
 def dispatch(api, service, args):

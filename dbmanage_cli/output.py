@@ -82,10 +82,11 @@ def _text(result, verbose):
         return 'Populated: %s' % ', '.join(
             '%s %s' % (key, _count(value)) for key, value in summary.items())
     if command == 'revision':
-        path = result.details['path']
-        if result.details.get('empty') is True and 'autogenerate' in result.details:
-            return 'Generated %s (no differences found)' % path
-        return 'Generated %s' % path
+        differences = result.details['differences']
+        if differences is None:
+            return 'Generated %s' % result.details['path']
+        return 'Generated %s (%d difference(s) from the database)' % (
+            result.details['path'], len(differences))
     return ''
 
 

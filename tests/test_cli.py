@@ -1,6 +1,7 @@
 """The CLI as operators and automation use it: output, errors, exit codes."""
 import concurrent.futures
 import json
+import shutil
 import time
 
 import pytest
@@ -134,18 +135,26 @@ def test_lock_timeout_exit_code(cli, make_db):
 
 
 def test_revision_continues_three_digit_ids(cli, make_db, tmp_path):
-    from dbmanage_agent import services
-    versions = services.get('mistral').versions_dir
+    """Runs on a copy of the migrations package, so other tests never see 046."""
+    copy = tmp_path / 'pkg'
+    shutil.copytree(conftest.ROOT / 'alembic_migrations', copy / 'alembic_migrations',
+                    ignore=shutil.ignore_patterns('__pycache__'))
+    env = {'PYTHONPATH': str(copy)}
     url = make_db('postgresql')
-    cli.run('mistral', 'upgrade', 'head', url=url)
-    proc = cli.run('mistral', 'revision', '-m', 'add a column', '--autogenerate', url=url)
-    try:
-        assert proc.returncode == 0, proc.stderr
-        made = list(versions.glob('046_*.py'))
-        assert len(made) == 1
-        text = made[0].read_text()
-        assert "revision = '046'" in text and "down_revision = '045'" in text
-        assert 'def upgrade():\n    pass' in text
-    finally:
-        for path in versions.glob('046_*.py'):
-            path.unlink()
+    assert cli.run('mistral', 'upgrade', 'head', url=url, env=env).returncode == 0
+    proc = cli.run('mistral', 'revision', '-m', 'add a column', '--autogenerate',
+                   url=url, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert '(0 difference(s) from the database)' in proc.stdout
+    made = list((copy / 'alembic_migrations' / 'mistral' / 'versions').glob('046_*.py'))
+    assert len(made) == 1
+    text = made[0].read_text()
+    assert "revision = '046'" in text and "down_revision = '045'" in text
+    assert 'def upgrade():\n    pass' in text
+    assert not list((conftest.ROOT / 'alembic_migrations').rglob('046_*.py'))
+    proc = cli.run('mistral', 'revision', '-m', 'again', '--rev-id', '046', env=env)
+    assert proc.returncode == 2 and 'already exists' in proc.stderr
+    proc = cli.run('lbaas', 'revision', '-m', 'new thing', env=env)
+    assert proc.returncode == 0, proc.stderr
+    made = list((copy / 'alembic_migrations' / 'lbaas' / 'versions').glob('*_new_thing.py'))
+    assert "down_revision = 'fabf4983846b'" in made[0].read_text()
