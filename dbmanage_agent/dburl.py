@@ -37,6 +37,10 @@ def parse(url):
                                 % (masking.scrub(url), masking.scrub(exc)))
     if parsed.password:
         masking.register(str(parsed.password))
+    if parsed.get_backend_name() == 'mariadb':
+        # The migrations branch on the dialect name 'mysql'; SQLAlchemy's
+        # MySQL dialect detects a MariaDB server by itself.
+        parsed = parsed.set(drivername=parsed.drivername.replace('mariadb', 'mysql', 1))
     return parsed
 
 

@@ -11,3 +11,8 @@ def upgrade():
                               type_='foreignkey')
         batch.drop_constraint('fk_listener_statistic_amphora_id',
                               type_='foreignkey')
+    # MySQL keeps the index it made for the amphora key; the others never
+    # had one, so add it for the same schema everywhere.
+    if op.get_context().dialect.name not in ('mysql', 'mariadb'):
+        op.create_index('fk_listener_statistic_amphora_id',
+                        'listener_statistics', ['amphora_id'])
