@@ -53,12 +53,17 @@ def dialect_name(url):
 
 
 def create_engine(url, connect_timeout):
-    """An engine without a pool: every run opens one connection and keeps it."""
+    """An engine with a small pool, so a long-lived agent answers quickly.
+
+    Connections are checked before reuse: the database may have restarted
+    since the last command.
+    """
     import sqlalchemy as sa
     parsed = parse(url)
     connect_args = {}
     arg = _CONNECT_TIMEOUT_ARG.get(parsed.get_backend_name())
     if arg:
         connect_args[arg] = max(1, int(connect_timeout))
-    return sa.create_engine(parsed, poolclass=sa.pool.NullPool,
+    return sa.create_engine(parsed, pool_size=2, max_overflow=4,
+                            pool_pre_ping=True, pool_recycle=3600,
                             connect_args=connect_args)

@@ -108,8 +108,13 @@ def held(conn, name, timeout):
     try:
         yield waited
     finally:
-        with contextlib.suppress(Exception):
+        try:
             if conn.in_transaction():
                 conn.rollback()
             release()
             conn.commit()
+        except Exception:
+            # A session lock that could not be released must not go back to
+            # the pool with its connection: drop the connection, and the
+            # server frees the lock with it.
+            conn.invalidate()

@@ -38,6 +38,13 @@ class Context:
     #: ``emit(event_type, payload)`` receives start/revision/end/error events.
     emit: object = None
     announced: bool = False
+    _engine: object = None
+
+    def engine(self):
+        if self._engine is None:
+            self._engine = dburl.create_engine(self.url, self.connect_timeout)
+            retry.classify_errors(self._engine)
+        return self._engine
 
     def event(self, name, result, **extra):
         if self.emit:
@@ -58,10 +65,8 @@ def _connection(ctx):
         ctx.announced = True
         LOG.warning('using the embedded database %s (no [database] '
                     'connection configured)', ctx.url)
-    engine = dburl.create_engine(ctx.url, ctx.connect_timeout)
-    retry.classify_errors(engine)
     try:
-        conn = engine.connect()
+        conn = ctx.engine().connect()
     except Exception as exc:
         # Not retried: a server that refuses connections is a configuration
         # problem to report at once, not a blip inside a running migration.
@@ -72,7 +77,6 @@ def _connection(ctx):
     finally:
         with contextlib.suppress(Exception):
             conn.close()
-        engine.dispose()
 
 
 @contextlib.contextmanager
@@ -85,10 +89,8 @@ def _locked(ctx, result):
 
 
 def _fill_chain(ctx, result):
-    script = runner.script_directory(ctx.service)
-    result.heads = runner.heads(script)
-    result.branches = runner.branch_points(script)
-    return script
+    result.heads, result.branches = map(list, runner.chain_summary(ctx.service))
+    return runner.script_directory(ctx.service)
 
 
 def _entry(rev, current=()):

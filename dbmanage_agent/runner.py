@@ -54,13 +54,12 @@ def ordered_revisions(script):
     return list(reversed(list(script.walk_revisions())))
 
 
-def heads(script):
-    return sorted(script.get_heads())
-
-
-def branch_points(script):
-    return sorted(r.revision for r in script.walk_revisions()
-                  if r.is_branch_point)
+@functools.lru_cache(maxsize=None)
+def chain_summary(service):
+    """(heads, branch points) of the service's chain, computed once."""
+    script = script_directory(service)
+    return (sorted(script.get_heads()),
+            sorted(r.revision for r in script.walk_revisions() if r.is_branch_point))
 
 
 def current_heads(conn):
@@ -103,7 +102,7 @@ def plan_upgrade(script, current, target):
     ids = [r.revision for r in chain]
     if len(script.get_heads()) > 1:
         raise errors.CheckFailed('the chain has several heads (%s); run '
-                                 'check_migration' % ', '.join(heads(script)))
+                                 'check_migration' % ', '.join(sorted(script.get_heads())))
     if len(current) > 1:
         raise errors.OperationFailed('the database records several revisions '
                                      '(%s)' % ', '.join(current))
@@ -260,6 +259,7 @@ def write_revision(service, message, rev_id=None, upgrades=None):
     made = script.generate_revision(rev_id, message, head='head',
                                     upgrades=upgrades)
     script_directory.cache_clear()
+    chain_summary.cache_clear()
     return made.path
 
 
