@@ -65,8 +65,9 @@ def _connection(ctx):
         ctx.announced = True
         LOG.warning('using the embedded database %s (no [database] '
                     'connection configured)', ctx.url)
+    engine = ctx.engine()
     try:
-        conn = ctx.engine().connect()
+        conn = engine.connect()
     except Exception as exc:
         # Not retried: a server that refuses connections is a configuration
         # problem to report at once, not a blip inside a running migration.

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / 'shared'
+SHARED = pathlib.Path(os.environ.get('DBMANAGE_SHARED_DIR', ROOT.parent / 'shared'))
 BIN = pathlib.Path(sys.executable).parent
 
 MYSQL_URL = os.environ.get('DBMANAGE_TEST_MYSQL_URL', 'mysql+pymysql://root@127.0.0.1:3306')
