@@ -44,6 +44,11 @@ db_manage_opts = [
     cfg.FloatOpt('rpc_timeout', default=3600.0, min=1,
                  help='Seconds a command may run on the agent before the '
                       'CLI gives up (exit code 4).'),
+    cfg.FloatOpt('rpc_heartbeat_timeout', default=30.0, min=2,
+                 help='Seconds without a heartbeat from the agent working '
+                      'on a command before the CLI gives up (exit code 4): '
+                      'an agent that died is noticed this fast, a long '
+                      'migration is not cut short.'),
     cfg.FloatOpt('shutdown_timeout', default=600.0, min=0,
                  help='Seconds the agent waits on SIGTERM for the running '
                       'operation to finish before it exits anyway.'),

@@ -243,6 +243,23 @@ def test_killed_agent_then_rerun_converges(agents, remote, make_db, server, poin
     assert conftest.schema_dump(url) == conftest.schema_dump(expected)
 
 
+def test_cli_notices_an_agent_that_died_mid_upgrade(agents, remote, cli, topics, make_db):
+    agent = agents(make_db('mysql'))
+    conf = conftest.write_config(
+        cli.tmp_path / 'hb.conf', None, DEFAULT={'transport_url': conftest.RABBIT_URL},
+        db_manage={'use_agent': 'true', 'topic': topics[0], 'rpc_heartbeat_timeout': 3})
+    upgrade = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file',
+                                str(conf), 'upgrade', 'head'],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    agent.wait_for_log('Running upgrade', count=2)
+    agent.kill()
+    started = time.monotonic()
+    _, err = upgrade.communicate(timeout=60)
+    assert upgrade.returncode == 4
+    assert 'stopped answering during upgrade' in err
+    assert time.monotonic() - started < 20
+
+
 def test_broker_down_fails_within_the_deadline(cli):
     started = time.monotonic()
     proc = cli.run('mistral', 'current', DEFAULT={'transport_url': 'rabbit://guest:guest@127.0.0.1:1/'},

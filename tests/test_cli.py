@@ -158,3 +158,22 @@ def test_revision_continues_three_digit_ids(cli, make_db, tmp_path):
     assert proc.returncode == 0, proc.stderr
     made = list((copy / 'alembic_migrations' / 'lbaas' / 'versions').glob('*_new_thing.py'))
     assert "down_revision = 'fabf4983846b'" in made[0].read_text()
+
+
+def test_progress_only_on_a_terminal(cli, make_db):
+    import os
+    import pty
+    import subprocess
+    url = make_db('postgresql')
+    conf = conftest.write_config(cli.tmp_path / 'p.conf', url)
+    master, slave = pty.openpty()
+    proc = subprocess.run([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
+                           'upgrade', '+3'], stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    shown = os.read(master, 65536).decode()
+    os.close(master)
+    assert proc.returncode == 0
+    assert 'applied 001' in shown and '2 remaining' in shown and '0 remaining' in shown
+    assert 'remaining' not in proc.stdout
+    quiet = cli.run('mistral', 'upgrade', '+1', url=url)
+    assert 'remaining' not in quiet.stderr + quiet.stdout

@@ -137,7 +137,7 @@ class AgentAPI(_CommandsMixin):
         self.topic = topic
         self._client = messaging.get_rpc_client(
             self._transport, messaging.Target(topic=topic, version='1.0'),
-            call_monitor_timeout=30)
+            call_monitor_timeout=conf.db_manage.rpc_heartbeat_timeout)
         self._pinged = False
 
     def _listen(self, event_types):
@@ -166,6 +166,11 @@ class AgentAPI(_CommandsMixin):
                 'message broker at %s up?)' % (self.service.name, self.topic,
                                                timeout, self._broker()))
         exc = outcome.get('error')
+        if isinstance(exc, messaging.MessagingTimeout) and self._pinged:
+            raise errors.Unreachable(
+                'the %s agent stopped answering during %s (no heartbeat for '
+                '%.0f s); run current to see where the database is'
+                % (self.service.name, method, self.conf.db_manage.rpc_heartbeat_timeout))
         if isinstance(exc, messaging.MessagingTimeout):
             raise errors.Unreachable('no %s agent answered on topic %s within '
                                      '%.0f s' % (self.service.name, self.topic,
