@@ -1,6 +1,6 @@
 """Measure dbmanage's speed and memory on this machine's real services.
 
-    python bench/run.py [--repeat N] [--services mistral,lbaas] [--no-agent]
+    python bench/run.py [--repeat N] [--services mistral,lbaas] [--no-agent] [--bin DIR]
 
 Prints, per service and backend: a cold ``current`` (median of N processes),
 ``upgrade head`` from an empty database, the offline SQL of the whole chain,
@@ -8,6 +8,10 @@ and the peak RSS of those processes; then, through a local agent over
 RabbitMQ: a cold ``--use-agent current``, the warm RPC round trip of
 ``current`` (p50/p99) and how long after the agent's reply a listener
 receives ``db_manage.upgrade.end``. Targets are in the README.
+
+``--bin`` times the programs of another install (e.g. a venv made with plain
+``pip install -e .``): a test venv also holds pytest's dependencies, and
+Alembic's template engine imports pygments when it finds it.
 """
 import argparse
 import json
@@ -25,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests import conftest  # noqa: E402  (database and config helpers)
 
-BIN = pathlib.Path(sys.executable).parent
+BIN = pathlib.Path(sys.executable).parent  # --bin may point elsewhere
 
 
 def timed(argv, cwd):
@@ -112,7 +116,10 @@ def main():
     parser.add_argument('--services', default='mistral,lbaas')
     parser.add_argument('--backends', default='mysql,postgresql,sqlite')
     parser.add_argument('--no-agent', action='store_true')
+    parser.add_argument('--bin', type=pathlib.Path, default=BIN,
+                        help='folder holding the console programs to time')
     args = parser.parse_args()
+    globals()['BIN'] = args.bin
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         report = {}

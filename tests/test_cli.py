@@ -177,3 +177,42 @@ def test_progress_only_on_a_terminal(cli, make_db):
     assert 'remaining' not in proc.stdout
     quiet = cli.run('mistral', 'upgrade', '+1', url=url)
     assert 'remaining' not in quiet.stderr + quiet.stdout
+
+
+@pytest.mark.parametrize('server', ('mysql', 'postgresql'))
+def test_connection_killed_mid_upgrade_is_retried_or_fails_cleanly(server, cli, make_db):
+    """Killing the migration's session server-side never leaves silent damage."""
+    import subprocess
+    url = make_db(server)
+    conf = conftest.write_config(cli.tmp_path / 'k.conf', url)
+    proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
+                             '--debug', 'upgrade', 'head'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    name = url.rsplit('/', 1)[1].split('?')[0]
+    admin = conftest._admin(server)
+    started = 0
+    for line in proc.stderr:
+        if 'Running upgrade' in line:
+            started += 1
+            if started == 5:
+                with admin.connect() as conn:
+                    if server == 'mysql':
+                        ids = conn.execute(sa.text(
+                            'SELECT id FROM information_schema.processlist WHERE db = :d'),
+                            {'d': name}).scalars().all()
+                        for pid in ids:
+                            conn.execute(sa.text('KILL %d' % pid))
+                    else:
+                        conn.execute(sa.text(
+                            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity '
+                            'WHERE datname = :d'), {'d': name})
+                break
+    out, err = proc.communicate(timeout=120)
+    admin.dispose()
+    if proc.returncode != 0:
+        assert proc.returncode == 1
+        assert err.strip().splitlines()[-1].startswith('mistral-db-manage: error: upgrade failed')
+        assert cli.run('mistral', 'upgrade', 'head', conf=conf).returncode == 0
+    expected = make_db(server)
+    assert cli.run('mistral', 'upgrade', 'head', url=expected).returncode == 0
+    assert conftest.schema_dump(url) == conftest.schema_dump(expected)
