@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests import conftest  # noqa: E402  (database and config helpers)
 
-BIN = pathlib.Path(sys.executable).parent  # --bin may point elsewhere
+BIN = pathlib.Path(sys.executable).parent
 
 
 def timed(argv, cwd):
@@ -44,11 +44,11 @@ def timed(argv, cwd):
     return elapsed, rss, proc.stdout
 
 
-def bench_backend(service, backend, repeat, tmp):
+def bench_backend(service, backend, repeat, tmp, bindir):
     url, drop = conftest.create_database(backend, tmp)
     try:
         conf = conftest.write_config(tmp / ('%s-%s.conf' % (service, backend)), url)
-        prog = str(BIN / ('%s-db-manage' % service))
+        prog = str(bindir / ('%s-db-manage' % service))
         base = [prog, '--config-file', str(conf)]
         upgrade, rss_up, _ = timed(base + ['upgrade', 'head'], tmp)
         currents = [timed(base + ['current'], tmp) for _ in range(repeat)]
@@ -64,7 +64,7 @@ def bench_backend(service, backend, repeat, tmp):
         drop()
 
 
-def bench_agent(repeat, tmp):
+def bench_agent(repeat, tmp, bindir):
     from tests.test_agent import Agent, Events
     url, drop = conftest.create_database('mysql', tmp)
     topic, notify = 'dbm_bench_%s' % uuid.uuid4().hex[:8], 'dbm_bench_n_%s' % uuid.uuid4().hex[:8]
@@ -74,7 +74,7 @@ def bench_agent(repeat, tmp):
             tmp / 'remote.conf', None, DEFAULT={'transport_url': conftest.RABBIT_URL},
             db_manage={'use_agent': 'true', 'topic': topic},
             oslo_messaging_notifications={'topics': notify})
-        prog = str(BIN / 'mistral-db-manage')
+        prog = str(bindir / 'mistral-db-manage')
         cold = [timed([prog, '--config-file', str(conf), 'current'], tmp)[0]
                 for _ in range(repeat)]
         code = ('import json,sys,time\n'
@@ -119,17 +119,16 @@ def main():
     parser.add_argument('--bin', type=pathlib.Path, default=BIN,
                         help='folder holding the console programs to time')
     args = parser.parse_args()
-    globals()['BIN'] = args.bin
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         report = {}
         for service in args.services.split(','):
             for backend in args.backends.split(','):
-                figures = bench_backend(service, backend, args.repeat, tmp)
+                figures = bench_backend(service, backend, args.repeat, tmp, args.bin)
                 report['%s/%s' % (service, backend)] = figures
                 print('%-20s %s' % ('%s/%s' % (service, backend), json.dumps(figures)), flush=True)
         if not args.no_agent:
-            figures = bench_agent(args.repeat, tmp)
+            figures = bench_agent(args.repeat, tmp, args.bin)
             report['agent'] = figures
             print('%-20s %s' % ('agent', json.dumps(figures)), flush=True)
     print('load average at the end: %s' % ' '.join('%.2f' % x for x in os.getloadavg()))
