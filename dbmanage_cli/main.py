@@ -1,7 +1,8 @@
 """The ``<service>-db-manage`` programs: parse, pick a path, print.
 
-Each command is one small function over the API object (in-process or the
-agent); the work itself lives in the core, the wording in ``output``.
+``dispatch`` hands each command's arguments to the API object (in-process or
+the agent, same methods); the work lives in the core, the wording in
+``output``. Only ``revision`` does something here: it writes a file.
 """
 import logging
 import sys

@@ -10,6 +10,7 @@ import json
 import queue
 import threading
 
+from dbmanage_agent import errors
 from dbmanage_agent import masking
 
 
@@ -67,7 +68,11 @@ class EventListener:
 
     def start(self):
         """Bind the queue (synchronously, so no event is missed after this)."""
-        self._conn.ensure_connection(max_retries=1)
+        try:
+            self._conn.ensure_connection(max_retries=1)
+        except Exception as exc:
+            raise errors.Unreachable('cannot reach the message broker for '
+                                     'events: %s' % masking.scrub(exc))
         self._consumer = self._conn.Consumer([self._queue], callbacks=[self._on_message])
         self._consumer.consume()
         self._thread = threading.Thread(target=self._drain, daemon=True)

@@ -14,6 +14,7 @@ API version history:
 then follows the agents' ``db_manage.*.end`` notifications (polling
 ``current`` as a fallback, and only polling in-process).
 """
+import contextlib
 import getpass
 import threading
 import time
@@ -57,42 +58,50 @@ class _CommandsMixin:
     def downgrade(self, revision=None, delta=None, sql=False):
         return self._call('downgrade', '1.0', revision=revision, delta=delta, sql=sql)
 
-    def wait(self, revision='head', timeout=600.0, poll=5.0):
+    def wait(self, revision='head', timeout=600.0):
         """Return once the database is at ``revision`` or past it."""
         started = time.monotonic()
         with self._listen({'db_manage.upgrade.end', 'db_manage.stamp.end'}) as events:
             chain = self.history()
             if not chain.ok:
                 return chain
-            order = [e['revision'] for e in reversed(chain.history)]
-            wanted = chain.heads if revision in ('head', 'heads') else [revision]
-            if any(rev not in order for rev in wanted):
-                raise errors.UsageError('unknown revision %r' % revision)
-
-            def reached(revs):
-                known = [order.index(r) for r in revs if r in order]
-                return bool(known) and min(known) >= max(order.index(w) for w in wanted)
-
-            while True:
-                now = self.current()
-                if not now.ok or reached(now.revision_after):
-                    break
+            reached = _reached(chain, revision)
+            now = self.current()
+            while now.ok and not reached(now.revision_after):
                 left = started + timeout - time.monotonic()
                 if left <= 0:
                     raise errors.WaitTimeout(
                         'the database is still at %s after %.0f s, not at %s'
                         % (', '.join(now.revision_after) or 'base', timeout, revision))
-                deadline = time.monotonic() + min(left, poll if events else 1.0)
-                while time.monotonic() < deadline:
-                    event = events.get(deadline - time.monotonic()) if events else \
-                        time.sleep(deadline - time.monotonic())
-                    if event and event['payload'].get('service') == self.service.name \
-                            and reached(event['payload'].get('revision_after', ())):
-                        break
+                # Events make waiting prompt; asking again now and then covers
+                # a node that migrated without an agent (no events).
+                _sleep_until_reached(events, self.service.name, reached,
+                                     min(left, 5.0 if events else 1.0))
+                now = self.current()
         now.command = 'wait'
         now.details['waited'] = round(time.monotonic() - started, 3)
-        now.details['target'] = wanted
         return now
+
+
+def _reached(chain, revision):
+    """A test: is a database at these revisions at ``revision`` or past it?"""
+    order = [e['revision'] for e in reversed(chain.history)]
+    wanted = chain.heads if revision in ('head', 'heads') else [revision]
+    if any(rev not in order for rev in wanted):
+        raise errors.UsageError('unknown revision %r' % revision)
+    floor = max(order.index(rev) for rev in wanted)
+    return lambda revs: any(r in order and order.index(r) >= floor for r in revs)
+
+
+def _sleep_until_reached(events, service, reached, seconds):
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if events is None:
+            time.sleep(left)
+            return
+        payload = (events.get(left) or {}).get('payload', {})
+        if payload.get('service') == service and reached(payload.get('revision_after', ())):
+            return
 
 
 class LocalAPI(_CommandsMixin):
@@ -109,7 +118,7 @@ class LocalAPI(_CommandsMixin):
         return Result.from_dict(getattr(self._endpoint, method)(ctxt, **kwargs))
 
     def _listen(self, event_types):
-        return _NoEvents()
+        return contextlib.nullcontext()
 
 
 class AgentAPI(_CommandsMixin):
@@ -179,8 +188,9 @@ class AgentAPI(_CommandsMixin):
             raise errors.OperationFailed('the agent failed: %s: %s'
                                          % (exc.exc_type, masking.scrub(exc.value)))
         if exc is not None:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise errors.Unreachable('cannot reach the message broker at %s: %s'
-                                     % (self._broker(), masking.scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)))
+                                     % (self._broker(), masking.scrub(reason)))
         return outcome['value']
 
     def _broker(self):
@@ -201,17 +211,6 @@ class AgentAPI(_CommandsMixin):
             return call()
         with self._listen({'db_manage.upgrade.revision'}) as events:
             return _forwarding(events, request_id, self._emit, call)
-
-    def close(self):
-        self._transport.cleanup()
-
-
-class _NoEvents:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _forwarding(events, request_id, emit, call):
@@ -239,6 +238,7 @@ def _user():
         return getpass.getuser()
     except Exception:
         return 'unknown'
+
 
 def write_revision(service, message, rev_id=None, upgrades=None):
     """Write a revision file here (files are always local to the CLI)."""
