@@ -11,6 +11,7 @@ import importlib.util
 import io
 import pathlib
 import time
+import warnings
 
 from sqlalchemy import event
 
@@ -34,13 +35,15 @@ def _alembic_config(service, output=None, **attributes):
 def script_directory(service):
     """The service's chain; CheckFailed if its revisions do not form a graph."""
     from alembic.script import ScriptDirectory
-    from alembic.script import revision as alembic_revision
-    from alembic.util import CommandError
-    script = ScriptDirectory.from_config(_alembic_config(service))
-    try:
-        script.revision_map.heads  # forces loading every revision file
-    except (alembic_revision.RevisionError, CommandError) as exc:
-        raise errors.CheckFailed('broken migration chain: %s' % exc)
+    with warnings.catch_warnings():
+        # Alembic only warns about a down_revision that names no revision,
+        # and fails later on; make it the error it is.
+        warnings.filterwarnings('error', message='Revision .* is not present')
+        try:
+            script = ScriptDirectory.from_config(_alembic_config(service))
+            list(script.walk_revisions())  # loads and links every revision file
+        except (*_alembic_errors(), KeyError, UserWarning) as exc:
+            raise errors.CheckFailed('broken migration chain: %s' % exc)
     return script
 
 

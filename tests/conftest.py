@@ -123,6 +123,20 @@ def cli(tmp_path):
     return CLI(tmp_path)
 
 
+@pytest.fixture
+def chain_copy(tmp_path):
+    """A private copy of the migrations package, put first on PYTHONPATH.
+
+    Tests that add revision files work on it, so no other test ever sees them.
+    Returns (package folder, env for CLI.run).
+    """
+    import shutil
+    copy = tmp_path / 'pkg'
+    shutil.copytree(ROOT / 'alembic_migrations', copy / 'alembic_migrations',
+                    ignore=shutil.ignore_patterns('__pycache__'))
+    return copy / 'alembic_migrations', {'PYTHONPATH': str(copy)}
+
+
 def schema_dump(url):
     """The shared tool's normalised dump, as the JSON text it prints."""
     proc = subprocess.run([sys.executable, str(SHARED / 'tools' / 'schema_dump.py'), url],

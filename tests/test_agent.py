@@ -1,6 +1,7 @@
 """The agent over the real RabbitMQ: a CLI with no database credentials."""
 import concurrent.futures
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -334,3 +335,24 @@ def test_sigterm_lets_the_running_upgrade_finish(agents, remote, make_db):
     assert agent.proc.wait(60) == 0
     assert upgrade.returncode == 0, err
     assert 'Database is at 045 (head)' in out
+
+
+def test_cli_reply_queues_expire_quickly(agents, remote, make_db):
+    agents(make_db('mysql'))
+    before = _reply_queues()
+    assert remote('mistral', 'current').returncode == 0
+    fresh = {name: ttl for name, ttl in _reply_queues().items() if name not in before}
+    assert fresh and all(ttl == 10000 for ttl in fresh.values()), fresh
+
+
+def _reply_queues():
+    """Reply queues on the broker and their x-expires, from rabbitmqctl."""
+    out = subprocess.run(['rabbitmqctl', '-q', 'list_queues', 'name', 'arguments'],
+                         capture_output=True, text=True, check=True).stdout
+    queues = {}
+    for line in out.splitlines():
+        name, _, args = line.partition('\t')
+        if name.startswith('reply_'):
+            found = [int(x) for x in re.findall(r'"x-expires",(\d+)', args)]
+            queues[name] = found[0] if found else None
+    return queues

@@ -1,7 +1,6 @@
 """The CLI as operators and automation use it: output, errors, exit codes."""
 import concurrent.futures
 import json
-import shutil
 import time
 
 import pytest
@@ -134,19 +133,15 @@ def test_lock_timeout_exit_code(cli, make_db):
     assert 'lock_timeout' in proc.stderr
 
 
-def test_revision_continues_three_digit_ids(cli, make_db, tmp_path):
-    """Runs on a copy of the migrations package, so other tests never see 046."""
-    copy = tmp_path / 'pkg'
-    shutil.copytree(conftest.ROOT / 'alembic_migrations', copy / 'alembic_migrations',
-                    ignore=shutil.ignore_patterns('__pycache__'))
-    env = {'PYTHONPATH': str(copy)}
+def test_revision_continues_three_digit_ids(cli, make_db, chain_copy):
+    package, env = chain_copy
     url = make_db('postgresql')
     assert cli.run('mistral', 'upgrade', 'head', url=url, env=env).returncode == 0
     proc = cli.run('mistral', 'revision', '-m', 'add a column', '--autogenerate',
                    url=url, env=env)
     assert proc.returncode == 0, proc.stderr
     assert '(0 difference(s) from the database)' in proc.stdout
-    made = list((copy / 'alembic_migrations' / 'mistral' / 'versions').glob('046_*.py'))
+    made = list((package / 'mistral' / 'versions').glob('046_*.py'))
     assert len(made) == 1
     text = made[0].read_text()
     assert "revision = '046'" in text and "down_revision = '045'" in text
@@ -156,8 +151,34 @@ def test_revision_continues_three_digit_ids(cli, make_db, tmp_path):
     assert proc.returncode == 2 and 'already exists' in proc.stderr
     proc = cli.run('lbaas', 'revision', '-m', 'new thing', env=env)
     assert proc.returncode == 0, proc.stderr
-    made = list((copy / 'alembic_migrations' / 'lbaas' / 'versions').glob('*_new_thing.py'))
+    made = list((package / 'lbaas' / 'versions').glob('*_new_thing.py'))
     assert "down_revision = 'fabf4983846b'" in made[0].read_text()
+
+
+def _add_revision(package, rev, down):
+    (package / 'mistral' / 'versions' / ('%s_extra.py' % rev)).write_text(
+        '"""Extra."""\nrevision = %r\ndown_revision = %r\n\n\ndef upgrade():\n    pass\n'
+        % (rev, down))
+
+
+def test_check_migration_names_branch_points(cli, chain_copy):
+    package, env = chain_copy
+    _add_revision(package, '046', '044')
+    proc = cli.run('mistral', 'check_migration', env=env)
+    assert proc.returncode == 5
+    assert 'the chain has 2 heads (045, 046); branch points: 044' in proc.stderr
+    assert cli.run('mistral', 'branches', env=env).stdout.strip() == '044 (branchpoint)'
+    proc = cli.run('mistral', 'upgrade', 'head', env=env)
+    assert proc.returncode == 5 and 'several heads' in proc.stderr
+
+
+def test_check_migration_broken_down_revision(cli, chain_copy):
+    package, env = chain_copy
+    _add_revision(package, '046', '999')
+    proc = cli.run('mistral', 'check_migration', env=env)
+    assert proc.returncode == 5
+    assert 'broken migration chain' in proc.stderr and '999' in proc.stderr
+    assert proc.stderr.strip().count('\n') == 0
 
 
 def test_progress_only_on_a_terminal(cli, make_db):
