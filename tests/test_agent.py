@@ -158,7 +158,7 @@ class Events:
         self.conn.release()
 
 
-def test_cli_without_credentials_drives_every_command(agents, remote, secret_mysql, topics, tmp_path):
+def test_cli_without_credentials_drives_every_command(agents, remote, secret_mysql, topics):
     agent = agents(secret_mysql)
     events = Events(topics[1])
     try:

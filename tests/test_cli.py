@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 
 from tests import conftest
-from tests import inprocess
 
 
 def test_first_command_works_with_no_setup(cli, tmp_path):
