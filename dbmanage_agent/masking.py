@@ -2,8 +2,8 @@
 
 Every secret the process learns (database and broker passwords) is
 registered here; ``scrub`` replaces it wherever it shows up, whatever
-library formatted the text. oslo.utils' pattern masking covers secrets that
-arrive in ``password=...`` form from elsewhere.
+library formatted the text. Two patterns also catch secrets it never saw:
+the password part of any URL, and ``key=value`` pairs with a password key.
 """
 import logging
 import re

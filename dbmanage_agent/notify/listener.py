@@ -20,14 +20,12 @@ def _kombu_connection(conf):
     messaging.get_notification_transport(conf)  # registers its options
     url = conf.oslo_messaging_notifications.transport_url or conf.transport_url
     parsed = messaging.TransportURL.parse(conf, url)
-    host = parsed.hosts[0] if parsed.hosts else None
-    return kombu.Connection(
-        hostname=(host.hostname if host else None) or 'localhost',
-        port=(host.port if host else None) or 5672,
-        userid=(host.username if host else None) or 'guest',
-        password=(host.password if host else None) or 'guest',
-        virtual_host=parsed.virtual_host or '/',
-        connect_timeout=conf.db_manage.rpc_connect_timeout)
+    host = parsed.hosts[0] if parsed.hosts else messaging.TransportHost()
+    # Anything the URL leaves out falls back to kombu's own defaults.
+    return kombu.Connection(hostname=host.hostname or 'localhost', port=host.port,
+                            userid=host.username, password=host.password,
+                            virtual_host=parsed.virtual_host or '/',
+                            connect_timeout=conf.db_manage.rpc_connect_timeout)
 
 
 def _unwrap(body):
