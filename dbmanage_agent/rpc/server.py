@@ -11,16 +11,19 @@ import sys
 import threading
 
 from oslo_log import log as oslo_log
-from dbmanage_agent.messaging import oslo_messaging as messaging
 
 from dbmanage_agent import config
+from dbmanage_agent import dburl
+from dbmanage_agent import errors
 from dbmanage_agent import manager
 from dbmanage_agent import masking
-from dbmanage_agent import services
+from dbmanage_agent.messaging import oslo_messaging as messaging
 from dbmanage_agent.notify import notifier as notify
+from dbmanage_agent import services
 
 CONF = config.CONF
 LOG = logging.getLogger(__name__)
+
 
 def _scrub_logs():
     for handler in logging.getLogger().handlers:
@@ -29,6 +32,9 @@ def _scrub_logs():
 
 def build_server(conf):
     """The RPC server for the configured service (not started)."""
+    if not conf.database.connection:
+        raise errors.UsageError('the agent needs [database] connection')
+    dburl.parse(conf.database.connection)
     service = services.get(conf.db_manage.service)
     transport = messaging.get_rpc_transport(conf)
     masking.register_url(conf.transport_url)
@@ -80,9 +86,9 @@ def main(argv=None):
     _scrub_logs()
     try:
         server = build_server(CONF)
-    except Exception as exc:
-        LOG.error('cannot start: %s', masking.scrub(getattr(exc, 'message', exc)))
-        return 1
+    except errors.DbManageError as exc:
+        LOG.error('cannot start: %s', exc.message)
+        return exc.exit_code
     serve(server, CONF.db_manage.shutdown_timeout)
     return 0
 
