@@ -26,10 +26,28 @@ def run_offline():
         context.run_migrations()
 
 
+def _announced(steps_fn, before_revision):
+    """Call ``before_revision(step)`` before each revision's transaction opens.
+
+    Alembic offers a callback after each revision only; the runner needs one
+    before it too (the lock is checked there, so a run that lost its lock
+    starts nothing more).
+    """
+    def steps(heads, migration_context):
+        for step in steps_fn(heads, migration_context):
+            before_revision(step)
+            yield step
+    return steps
+
+
 def run_online(connection):
     context.configure(connection=connection, **common)
+    migration_context = context.get_context()
     if attrs.get('on_configured'):
-        attrs['on_configured'](context.get_context())
+        attrs['on_configured'](migration_context)
+    if attrs.get('before_revision'):
+        migration_context._migrations_fn = _announced(
+            migration_context._migrations_fn, attrs['before_revision'])
     with context.begin_transaction():
         context.run_migrations()
 

@@ -178,17 +178,20 @@ def _alembic_errors():
     return (CommandError, RevisionError)
 
 
-def upgrade(conn, service, target, on_applied=None):
+def upgrade(conn, service, target, on_applied=None, before_revision=None):
     """Apply the chain up to ``target`` on ``conn``; return the Applied list.
 
+    ``before_revision(revision_id)`` is called before each revision starts;
+    raising there stops the run with nothing of that revision done.
     A failure is marked unsafe to retry when it struck a revision that had
     already run statements on a backend without transactional DDL.
     """
     from alembic import command
     progress = _Progress(on_applied)
     event.listen(conn, 'before_cursor_execute', progress.count)
+    hook = (lambda step: before_revision(step.revision.revision)) if before_revision else None
     cfg = _alembic_config(service, connection=conn, on_version_apply=progress,
-                          on_configured=progress.configured)
+                          on_configured=progress.configured, before_revision=hook)
     _settle(conn)
     try:
         command.upgrade(cfg, target)
