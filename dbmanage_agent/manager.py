@@ -18,6 +18,7 @@ import threading
 
 from dbmanage_agent import dburl
 from dbmanage_agent import errors
+from dbmanage_agent import masking
 from dbmanage_agent import operations
 from dbmanage_agent.result import Result
 
@@ -32,6 +33,7 @@ _PATTERNS = {'revision': re.compile(r'^%s(?::%s)?$' % (_TOKEN, _TOKEN)),
 
 
 def build_context(conf, service, emit=None):
+    masking.register_names(service.name, service.project)
     url, embedded = dburl.resolve(conf.database.connection, service)
     return operations.Context(
         service=service, url=url, embedded=embedded,
