@@ -11,7 +11,14 @@ from dbmanage_agent import masking
 class Notifier:
     def __init__(self, conf, host):
         from dbmanage_agent.messaging import oslo_messaging as messaging
-        transport = messaging.get_notification_transport(conf)
+        from dbmanage_agent import errors
+        try:
+            transport = messaging.get_notification_transport(conf)
+        except (messaging.InvalidTransportURL, messaging.DriverLoadFailure,
+                ValueError) as exc:
+            masking.register_url(conf.oslo_messaging_notifications.transport_url)
+            raise errors.UsageError('bad [oslo_messaging_notifications] '
+                                    'transport_url: %s' % masking.scrub(exc))
         masking.register_url(conf.oslo_messaging_notifications.transport_url)
         self._notifier = messaging.Notifier(
             transport, publisher_id='db_manage.%s' % host)
