@@ -43,12 +43,15 @@ class Bus:
             sections['oslo_messaging_rabbit'] = self.rabbit
         return sections
 
-    def client_conf(self, **db_manage):
+    def client_conf(self, notify_url=None, **db_manage):
+        sections = self._sections()
+        if notify_url:
+            sections['oslo_messaging_notifications']['transport_url'] = notify_url
         return conftest.write_config(
             self.tmp_path / ('cli-%s.conf' % uuid.uuid4().hex[:8]), None,
             db_manage={'use_agent': 'true', 'topic': self.topic,
                        'rpc_connect_timeout': 10, **db_manage},
-            **self._sections())
+            **sections)
 
     def agent(self, url, service='mistral', lock_timeout=120):
         host = 'agent-%s' % uuid.uuid4().hex[:6]
@@ -425,3 +428,54 @@ def test_bad_transport_url_is_one_line(bus, tmp_path, make_db):
         assert agent.returncode == 2
         lines = (agent.stdout + agent.stderr).strip().splitlines()
         assert len(lines) == 1 and 'transport_url' in lines[0], lines
+
+
+def test_wait_polls_when_it_cannot_subscribe(bus, make_db):
+    url = make_db('mysql')
+    one = bus()
+    one.agent(url)
+    assert one.run('mistral', 'upgrade', '+1').returncode == 0
+    # Events on a broker that is not there; RPC works.
+    conf = one.client_conf(notify_url='rabbit://guest:guest@127.0.0.1:1/')
+    proc = one.run('mistral', 'wait', '--revision', '001', '--timeout', '30', conf=conf)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and 'polling' in proc.stderr, proc.stderr
+
+
+def test_agent_too_old_for_a_method_runs_nothing(bus, make_db):
+    url = make_db('mysql')
+    one = bus()
+    _, log = one.agent(url)
+    code = ('import sys\n'
+            'from dbmanage_cli import main\n'
+            'from dbmanage_agent import config, errors, services\n'
+            'from dbmanage_agent.rpc import rpcapi\n'
+            'main.CONF.register_cli_opts(main.cli_opts)\n'
+            'config.load(["--config-file", sys.argv[1], "heads"], "mistral", "x")\n'
+            'api = rpcapi.AgentAPI(main.CONF, services.get("mistral"))\n'
+            'try:\n'
+            '    api._call("upgrade", "1.1", revision="head")\n'
+            'except errors.DbManageError as exc:\n'
+            '    print(exc.exit_code, exc.message)\n')
+    proc = subprocess.run([conftest.sys.executable, '-c', code, str(one.client_conf())],
+                          capture_output=True, text=True, timeout=60, cwd=conftest.ROOT)
+    assert proc.stdout.startswith('4 '), (proc.stdout, proc.stderr)
+    assert 'speaks API 1.0; upgrade needs 1.1' in proc.stdout
+    assert 'audit:' not in log.read_text()
+    assert not _has_version_table(url)
+
+
+def test_audit_line_marks_and_sanitises_claimed_fields(tmp_path, caplog):
+    import logging
+    from dbmanage_agent import manager, operations, services
+    ctx = operations.Context(service=services.get('mistral'), host='test',
+                             url='sqlite:///%s' % (tmp_path / 'audit.sqlite'))
+    endpoint = manager.AgentManager(ctx)
+    with caplog.at_level(logging.INFO, logger='dbmanage_agent.manager'):
+        endpoint.heads({'user': 'eve\naudit: request=forged', 'host': 'h' * 500,
+                        'request_id': 'req-1\r\nx'})
+    lines = [r.getMessage() for r in caplog.records if 'audit:' in r.getMessage()]
+    assert len(lines) == 1 and '\n' not in lines[0] and '\r' not in lines[0]
+    assert 'claimed_user=eve?audit:?request=forged ' in lines[0]
+    assert 'claimed_host=%s ' % ('h' * 64) in lines[0]
+    assert 'request=req-1??x ' in lines[0]

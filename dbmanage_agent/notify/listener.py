@@ -54,8 +54,9 @@ def _unwrap(body):
 class EventListener:
     """Collects events whose type is in ``event_types`` into a queue."""
 
-    def __init__(self, conf, event_types, connect_timeout=5.0):
+    def __init__(self, conf, event_types, connect_timeout=5.0, budget=None):
         self.conf = conf
+        self.budget = budget
         self.event_types = set(event_types)
         self.events = queue.Queue()
         self.connect_timeout = connect_timeout
@@ -92,7 +93,7 @@ class EventListener:
     def start(self):
         """Bind the queue (synchronously, so no event is missed after this)."""
         try:
-            deadline.call(self._subscribe, self.connect_timeout,
+            deadline.call(self._subscribe, self.connect_timeout, self.budget,
                           on_timeout='no answer within %.0f s' % self.connect_timeout)
         except Exception as exc:
             self.close()

@@ -101,10 +101,9 @@ class AgentAPI(_CommandsMixin):
     def listen(self, event_types):
         """A started listener for these events (Unreachable if it cannot be)."""
         from dbmanage_agent.notify import listener
-        seconds = self.conf.db_manage.rpc_connect_timeout
-        if self.budget is not None:
-            seconds = self.budget.limit(seconds)
-        return listener.EventListener(self.conf, event_types, seconds)
+        return listener.EventListener(self.conf, event_types,
+                                      self.conf.db_manage.rpc_connect_timeout,
+                                      self.budget)
 
     def ping(self):
         answer = self._deadline_call('ping', '1.0',
