@@ -31,9 +31,7 @@ def wait(api, revision='head', timeout=600.0):
                 return chain
             reached = _reached(chain, revision)
             now = _ask(api.current, budget, revision)
-            while not (now.ok and reached(now.revision_after)):
-                if not now.ok and now.exit_code not in _TRANSIENT:
-                    return now
+            while now.ok and not reached(now.revision_after):
                 # Events make waiting prompt; asking again now and then
                 # covers a node that migrated without an agent (no events).
                 _sleep_until(events, api.service.name, reached,
@@ -62,7 +60,8 @@ def _listening(api):
 
 
 def _ask(call, budget, revision, last=None):
-    """One call's Result, asked again while it fails for a reason that may pass."""
+    """One call's Result, asked again while it fails for a reason that may pass
+    (an agent or database that does not answer) and time is left."""
     while True:
         if budget.left() <= 0:
             raise _timed_out(budget, revision, last)
