@@ -36,7 +36,8 @@ def parse(url):
         raise errors.UsageError('malformed database URL %s: %s'
                                 % (masking.scrub(url), masking.scrub(exc)))
     if parsed.password:
-        masking.register(str(parsed.password))
+        masking.register(str(parsed.password),
+                         names=(parsed.username, parsed.database, parsed.host))
     if parsed.get_backend_name() == 'mariadb':
         # The migrations branch on the dialect name 'mysql'; SQLAlchemy's
         # MySQL dialect detects a MariaDB server by itself.

@@ -5,10 +5,12 @@ the CLI, so both paths build the same Context and return the same Result
 (as a dict, the form that crosses the wire). The wire contract, with its
 version history, is documented in ``rpc/rpcapi.py``.
 
-Alembic keeps per-run state in module globals, so commands that migrate run
-one at a time; read-only commands do not queue behind them. Identical write
-requests that arrive while one is running join it (single flight) and get
-its result, under their own request id.
+Commands that write run one at a time; one that cannot start within
+``lock_timeout`` ends with exit code 3. Read-only commands do not queue
+behind them (``--sql`` renderings wait only for Alembic itself, see
+``runner.ALEMBIC_LOCK``). Identical write requests with an absolute target
+that arrive while one is running join it (single flight) and get its
+result, under their own request id; ``+N`` requests queue, each applies N.
 """
 import logging
 import re
@@ -16,6 +18,7 @@ import threading
 
 from dbmanage_agent import dburl
 from dbmanage_agent import errors
+from dbmanage_agent import masking
 from dbmanage_agent import operations
 from dbmanage_agent.result import Result
 
@@ -30,6 +33,7 @@ _PATTERNS = {'revision': re.compile(r'^%s(?::%s)?$' % (_TOKEN, _TOKEN)),
 
 
 def build_context(conf, service, emit=None):
+    masking.register_names(service.name, service.project)
     url, embedded = dburl.resolve(conf.database.connection, service)
     return operations.Context(
         service=service, url=url, embedded=embedded,
@@ -56,8 +60,8 @@ class AgentManager:
         self._flights_lock = threading.Lock()
 
     def _run(self, ctxt, command, **args):
-        ctxt = ctxt or {}
-        request_id = ctxt.get('request_id')
+        ctxt = ctxt if isinstance(ctxt, dict) else {}
+        request_id = _claimed(ctxt['request_id']) if ctxt.get('request_id') else None
         try:
             _validate(args)
         except errors.DbManageError as exc:
@@ -73,6 +77,8 @@ class AgentManager:
         return result.to_dict()
 
     def _write(self, command, args, request_id):
+        if not _absolute(args):
+            return self._locked_execute(command, args, request_id)
         key = (command, tuple(sorted(args.items())))
         with self._flights_lock:
             flight = self._flights.get(key)
@@ -86,14 +92,25 @@ class AgentManager:
             joined.request_id = request_id
             return joined
         try:
-            with self._write_lock:
-                flight.result = operations.execute(self.context, command, args,
-                                                   request_id)
+            flight.result = self._locked_execute(command, args, request_id)
         finally:
             with self._flights_lock:
                 del self._flights[key]
             flight.done.set()
         return flight.result
+
+    def _locked_execute(self, command, args, request_id):
+        if not self._write_lock.acquire(timeout=self.context.lock_timeout):
+            return Result(service=self.context.service.name, command=command,
+                          host=self.context.host, request_id=request_id,
+                          exit_code=errors.LOCK_TIMEOUT,
+                          error='another write is running on this agent; '
+                                '%s did not start within %.0f s (lock_timeout)'
+                                % (command, self.context.lock_timeout))
+        try:
+            return operations.execute(self.context, command, args, request_id)
+        finally:
+            self._write_lock.release()
 
     def ping(self, ctxt):
         return {'service': self.context.service.name, 'host': self.context.host,
@@ -143,10 +160,28 @@ def _validate(args):
             raise errors.UsageError('%s must be true or false' % key)
 
 
+def _absolute(args):
+    """Does the request name where to end (not how many steps to take)?"""
+    return args.get('delta') is None and not str(args.get('revision') or '').startswith('+')
+
+
+def _claimed(value):
+    """A client-supplied field as one bounded line of plain characters."""
+    text = ''.join(c if c.isprintable() and not c.isspace() else '?'
+                   for c in str(value if value is not None else '-'))
+    return text[:64] or '-'
+
+
 def _audit(ctxt, result):
-    LOG.info('audit: request=%s user=%s from=%s command=%s before=%s after=%s '
-             'applied=%s outcome=%s', result.request_id, ctxt.get('user', '-'),
-             ctxt.get('host', '-'), result.command,
+    # user and host are what the client says it is: nothing on the wire
+    # vouches for them. The broker user that delivered the request would,
+    # but oslo.messaging hands an endpoint only the context the client
+    # sent, not the AMQP message's properties (user_id is neither set by its
+    # publisher nor exposed to the server), so it cannot be recorded here.
+    LOG.info('audit: request=%s claimed_user=%s claimed_host=%s command=%s '
+             'before=%s after=%s applied=%s outcome=%s',
+             result.request_id, _claimed(ctxt.get('user')),
+             _claimed(ctxt.get('host')), result.command,
              ','.join(result.revision_before) or '-',
              ','.join(result.revision_after) or '-',
              ','.join(a.revision for a in result.applied) or '-',

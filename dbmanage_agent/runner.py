@@ -4,12 +4,19 @@ Read-only questions (current, heads, history) use the script directory and a
 migration context directly; upgrade, stamp and revision go through Alembic's
 public ``command`` functions, with the connection, metadata and per-revision
 callback handed to the shared env.py through ``Config.attributes``.
+
+Alembic keeps the state of a run in module globals (the ``alembic.context``
+and ``alembic.op`` proxies), so two ``command`` calls in one process would
+share it: every one of them, offline SQL rendering included, runs under
+``ALEMBIC_LOCK``. The read-only questions above do not touch those globals
+and never wait for it.
 """
 import dataclasses
 import functools
 import importlib.util
 import io
 import pathlib
+import threading
 import time
 import warnings
 
@@ -17,6 +24,9 @@ from sqlalchemy import event
 
 from dbmanage_agent import errors
 from dbmanage_agent.result import Applied
+
+#: Held for the whole of every ``alembic.command`` call in this process.
+ALEMBIC_LOCK = threading.Lock()
 
 MIGRATIONS_DIR = pathlib.Path(importlib.util.find_spec('alembic_migrations').origin).parent
 
@@ -194,7 +204,8 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None):
                           on_configured=progress.configured, before_revision=hook)
     _settle(conn)
     try:
-        command.upgrade(cfg, target)
+        with ALEMBIC_LOCK:
+            command.upgrade(cfg, target)
     except Exception as exc:
         if progress.statements > 1 and progress.guard is not None:
             from dbmanage_agent import retry
@@ -212,7 +223,8 @@ def stamp(conn, service, revision):
     progress = _Progress(None)
     cfg = _alembic_config(service, connection=conn, on_version_apply=progress)
     _settle(conn)
-    command.stamp(cfg, revision)
+    with ALEMBIC_LOCK:
+        command.stamp(cfg, revision)
     return progress.applied
 
 
@@ -222,7 +234,8 @@ def offline_sql(service, dialect_url, command_name, revision):
     output = io.StringIO()
     cfg = _alembic_config(service, output=output, url=dialect_url)
     try:
-        getattr(command, command_name)(cfg, revision, sql=True)
+        with ALEMBIC_LOCK:
+            getattr(command, command_name)(cfg, revision, sql=True)
     except _alembic_errors() as exc:
         raise errors.UsageError(str(exc).splitlines()[0])
     return output.getvalue()

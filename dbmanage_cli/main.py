@@ -99,7 +99,8 @@ def _api(service):
         progress = output.Progress(service.program)
     if use_agent:
         return rpcapi.AgentAPI(CONF, service, emit=progress)
-    return rpcapi.LocalAPI(CONF, service, emit=progress)
+    from dbmanage_agent import inprocess
+    return inprocess.LocalAPI(CONF, service, emit=progress)
 
 
 def do_revision(api, service, args):
@@ -110,7 +111,8 @@ def do_revision(api, service, args):
             return found
         upgrades = found.details['upgrade_code']
         differences = found.details['differences']
-    path = rpcapi.write_revision(service, args.message, rev_id=args.rev_id,
+    from dbmanage_agent import runner  # revision files are always local
+    path = runner.write_revision(service, args.message, rev_id=args.rev_id,
                                  upgrades=upgrades)
     return output.local_result(service, 'revision', path=path,
                                differences=differences)

@@ -1,31 +1,46 @@
 """Listen for ``db_manage.*`` events, for ``wait`` and for live progress.
 
+The broker connection is oslo.messaging's own (its rabbit driver's
+``Connection``), built from the same configuration as the RPC client: every
+host of the notification ``transport_url`` (failover), its vhost, TLS
+(``[oslo_messaging_rabbit] ssl*``), login method and heartbeats. The
+exchange is declared exactly as oslo.messaging's notifier declares it
+(durable with ``amqp_durable_queues`` or ``rabbit_quorum_queue``), else the
+broker refuses it (406 PRECONDITION_FAILED).
+
 A waiting CLI must not leave a queue behind it, and oslo.messaging's
 notification listener keeps its pool queues after the process is gone. So
-the listener declares its own exclusive, auto-deleted queue (gone the moment
-its connection closes), bound to the exchange and topics oslo.messaging's
-``messagingv2`` driver publishes on, and unwraps that driver's envelope.
+the listener's queue is a classic exclusive, auto-deleted one (gone the
+moment its connection closes; quorum queues cannot be exclusive), bound to
+the topics the ``messagingv2`` driver publishes on; it unwraps that driver's
+envelope.
 """
 import json
 import queue
+import socket
 import threading
 
 from dbmanage_agent import errors
 from dbmanage_agent import masking
+from dbmanage_agent.rpc import deadline
 
 
-def _kombu_connection(conf):
-    import kombu
+def _driver_connection(conf):
+    """oslo.messaging's rabbit connection for the notification transport."""
     from dbmanage_agent.messaging import oslo_messaging as messaging
+    from oslo_messaging._drivers import common as driver_common
+    from oslo_messaging._drivers import impl_rabbit
     messaging.get_notification_transport(conf)  # registers its options
     url = conf.oslo_messaging_notifications.transport_url or conf.transport_url
+    masking.register_url(url)
     parsed = messaging.TransportURL.parse(conf, url)
-    host = parsed.hosts[0] if parsed.hosts else messaging.TransportHost()
-    # Anything the URL leaves out falls back to kombu's own defaults.
-    return kombu.Connection(hostname=host.hostname or 'localhost', port=host.port,
-                            userid=host.username, password=host.password,
-                            virtual_host=parsed.virtual_host or '/',
-                            connect_timeout=conf.db_manage.rpc_connect_timeout)
+    if parsed.transport not in ('rabbit', 'kombu', 'amqp'):
+        raise errors.Unreachable('events need a rabbit:// transport_url, not %s://'
+                                 % parsed.transport)
+    # One connection attempt per host, then give up: waiting falls back to
+    # polling, progress to none.
+    return impl_rabbit.Connection(conf, parsed, driver_common.PURPOSE_LISTEN,
+                                  retry=max(1, len(parsed.hosts)))
 
 
 def _unwrap(body):
@@ -39,19 +54,13 @@ def _unwrap(body):
 class EventListener:
     """Collects events whose type is in ``event_types`` into a queue."""
 
-    def __init__(self, conf, event_types):
-        import kombu
+    def __init__(self, conf, event_types, connect_timeout=5.0, budget=None):
+        self.conf = conf
+        self.budget = budget
         self.event_types = set(event_types)
         self.events = queue.Queue()
-        self._conn = _kombu_connection(conf)
-        masking.register(self._conn.password)
-        exchange = kombu.Exchange(conf.control_exchange, type='topic',
-                                  durable=False, auto_delete=False)
-        topics = conf.oslo_messaging_notifications.topics
-        self._queue = kombu.Queue(exclusive=True, auto_delete=True, durable=False,
-                                  exchange=exchange, routing_key=topics[0] + '.info',
-                                  bindings=[kombu.binding(exchange, '%s.%s' % (t, p))
-                                            for t in topics for p in ('info', 'error')])
+        self.connect_timeout = connect_timeout
+        self._driver = None
         self._stop = threading.Event()
         self._thread = None
 
@@ -64,26 +73,48 @@ class EventListener:
         if event.get('event_type') in self.event_types:
             self.events.put(event)
 
+    def _subscribe(self):
+        import kombu
+        driver = _driver_connection(self.conf)
+        self._driver = driver
+        exchange = kombu.Exchange(self.conf.control_exchange, type='topic',
+                                  durable=driver.durable,
+                                  auto_delete=driver.amqp_auto_delete)
+        topics = self.conf.oslo_messaging_notifications.topics
+        queue_ = kombu.Queue(exclusive=True, auto_delete=True, durable=False,
+                             queue_arguments={'x-queue-type': 'classic'},
+                             exchange=exchange, routing_key=topics[0] + '.info',
+                             bindings=[kombu.binding(exchange, '%s.%s' % (t, p))
+                                       for t in topics for p in ('info', 'error')])
+        self._consumer = driver.connection.Consumer([queue_],
+                                                    callbacks=[self._on_message])
+        self._consumer.consume()
+
     def start(self):
         """Bind the queue (synchronously, so no event is missed after this)."""
         try:
-            self._conn.ensure_connection(max_retries=1)
+            deadline.call(self._subscribe, self.connect_timeout, self.budget,
+                          on_timeout='no answer within %.0f s' % self.connect_timeout)
         except Exception as exc:
-            raise errors.Unreachable('cannot reach the message broker for '
-                                     'events: %s' % masking.scrub(exc))
-        self._consumer = self._conn.Consumer([self._queue], callbacks=[self._on_message])
-        self._consumer.consume()
+            self.close()
+            reason = getattr(exc, 'message', None) or \
+                (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise errors.Unreachable('cannot subscribe to events: %s'
+                                     % masking.scrub(reason))
         self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
         return self
 
     def _drain(self):
-        import socket
+        conn = self._driver.connection
         while not self._stop.is_set():
             try:
-                self._conn.drain_events(timeout=0.2)
+                conn.drain_events(timeout=0.2)
             except socket.timeout:
-                continue
+                try:
+                    conn.heartbeat_check()
+                except Exception:
+                    return
             except Exception:
                 return
 
@@ -97,10 +128,12 @@ class EventListener:
         self._stop.set()
         if self._thread:
             self._thread.join(1)
-        try:
-            self._conn.release()
-        except Exception:
-            pass
+        driver, self._driver = self._driver, None
+        if driver is not None and driver.connection is not None:
+            try:
+                driver.connection.release()
+            except Exception:
+                pass
 
     def __enter__(self):
         return self.start()

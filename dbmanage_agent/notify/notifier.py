@@ -11,7 +11,14 @@ from dbmanage_agent import masking
 class Notifier:
     def __init__(self, conf, host):
         from dbmanage_agent.messaging import oslo_messaging as messaging
-        transport = messaging.get_notification_transport(conf)
+        from dbmanage_agent import errors
+        try:
+            transport = messaging.get_notification_transport(conf)
+        except (messaging.InvalidTransportURL, messaging.DriverLoadFailure,
+                ValueError) as exc:
+            masking.register_url(conf.oslo_messaging_notifications.transport_url)
+            raise errors.UsageError('bad [oslo_messaging_notifications] '
+                                    'transport_url: %s' % masking.scrub(exc))
         masking.register_url(conf.oslo_messaging_notifications.transport_url)
         self._notifier = messaging.Notifier(
             transport, publisher_id='db_manage.%s' % host)
@@ -25,11 +32,7 @@ class Notifier:
         getattr(self._notifier, level)({}, event_type, _scrubbed(payload))
 
 
-def _scrubbed(value):
-    if isinstance(value, str):
-        return masking.scrub(value)
-    if isinstance(value, dict):
-        return {k: _scrubbed(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_scrubbed(v) for v in value]
-    return value
+def _scrubbed(payload):
+    # Only free text can carry a secret (an error quoting a driver message);
+    # names, ids and revisions are sent as they are, for automation to match.
+    return {k: masking.scrub(v) if k == 'error' else v for k, v in payload.items()}

@@ -17,6 +17,7 @@ from dbmanage_agent import dburl
 from dbmanage_agent import errors
 from dbmanage_agent import manager
 from dbmanage_agent import masking
+from dbmanage_agent import messaging as dbm_messaging
 from dbmanage_agent.messaging import oslo_messaging as messaging
 from dbmanage_agent.notify import notifier as notify
 from dbmanage_agent import services
@@ -36,8 +37,7 @@ def build_server(conf):
         raise errors.UsageError('the agent needs [database] connection')
     dburl.parse(conf.database.connection)
     service = services.get(conf.db_manage.service)
-    transport = messaging.get_rpc_transport(conf)
-    masking.register_url(conf.transport_url)
+    transport = dbm_messaging.rpc_transport(conf)
     masking.register_url(conf.database.connection)
     events = notify.Notifier(conf, conf.db_manage.host)
     endpoint = manager.AgentManager(manager.build_context(
