@@ -14,8 +14,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from tests import schemadump
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SHARED = pathlib.Path(os.environ.get('DBMANAGE_SHARED_DIR', ROOT.parent / 'shared'))
+DATA = ROOT / 'tests' / 'data'
 BIN = pathlib.Path(sys.executable).parent
 
 MYSQL_URL = os.environ.get('DBMANAGE_TEST_MYSQL_URL', 'mysql+pymysql://root@127.0.0.1:3306')
@@ -23,8 +25,9 @@ PG_URL = os.environ.get('DBMANAGE_TEST_PG_URL', 'postgresql+psycopg2://postgres@
 RABBIT_URL = os.environ.get('DBMANAGE_TEST_RABBIT_URL', 'rabbit://guest:guest@127.0.0.1:5672/')
 
 BACKENDS = ('mysql', 'postgresql', 'sqlite')
-REFERENCE = {'mistral': SHARED / 'reference' / 'mistral_mysql_head.json',
-             'lbaas': SHARED / 'reference' / 'octavia_mysql_head.json'}
+# Schema dumps of databases the upstream tools migrated to head on MariaDB.
+REFERENCE = {'mistral': DATA / 'mistral_mysql_head.json',
+             'lbaas': DATA / 'octavia_mysql_head.json'}
 
 
 def _server_url(backend):
@@ -138,10 +141,8 @@ def chain_copy(tmp_path):
 
 
 def schema_dump(url):
-    """The shared tool's normalised dump, as the JSON text it prints."""
-    proc = subprocess.run([sys.executable, str(SHARED / 'tools' / 'schema_dump.py'), url],
-                          capture_output=True, text=True, check=True)
-    return proc.stdout
+    """The normalised schema dump of url, as JSON text (the REFERENCE format)."""
+    return schemadump.dumps(url)
 
 
 def rows(url, table, order_by):

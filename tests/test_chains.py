@@ -1,7 +1,9 @@
 """Both chains, on every backend: step by step, against the reference, offline."""
+import os
 import subprocess
 
 import pytest
+import sqlalchemy as sa
 
 from tests import conftest
 from tests import inprocess
@@ -29,12 +31,17 @@ def test_head_schema_matches_upstream_reference(service, cli, make_db):
 
 
 def _apply_sql(backend, url, sql):
-    name = url.rsplit('/', 1)[1].split('?')[0]
+    """Feed sql to the server's own client, as an operator applies --sql output."""
+    url = sa.engine.make_url(url)
     if backend == 'mysql':
-        argv = ['mysql', '-uroot', '-h127.0.0.1', name]
+        argv = ['mysql', '-h', url.host, '-P', str(url.port or 3306), '-u', url.username]
+        env = {'MYSQL_PWD': url.password} if url.password else {}
     else:
-        argv = ['psql', '-q', '-h127.0.0.1', '-Upostgres', '-v', 'ON_ERROR_STOP=1', name]
-    proc = subprocess.run(argv, input=sql, capture_output=True, text=True)
+        argv = ['psql', '-q', '-h', url.host, '-p', str(url.port or 5432), '-U', url.username,
+                '-v', 'ON_ERROR_STOP=1']
+        env = {'PGPASSWORD': url.password} if url.password else {}
+    proc = subprocess.run(argv + [url.database], input=sql, capture_output=True, text=True,
+                          env={**os.environ, **env})
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 

@@ -100,6 +100,44 @@ def test_mistral_data_at_old_revisions_upgrades_like_upstream(db_url):
     assert [r['id'] for r in rows['delayed_calls_v2']] == ['c2']
 
 
+
+CALLS_AT_001 = (
+    "INSERT INTO delayed_calls_v2 (id, factory_method_path, target_method_name, "
+    "method_arguments, serializers, auth_context, execution_time) VALUES "
+    "('c1', 'mistral.engine', 'run', '[1, 2]', NULL, '{}', '2020-01-01 00:00:00'), "
+    "('c2', NULL, 'run', NULL, NULL, NULL, '2020-01-02 00:00:00'), "
+    "('c3', 'mistral.executor', 'stop', '{}', '{}', NULL, '2020-01-03 00:00:00')")
+
+
+def _quote_key(url, statement):
+    return statement.replace('key', '`key`') if url.startswith('mysql') else statement
+
+
+def test_mistral_delayed_calls_at_001_upgrade_to_head_in_one_run(db_url):
+    """Upstream fails at 006 on PostgreSQL (NOT NULL column, no default, rows present)."""
+    inprocess.run('mistral', db_url, 'upgrade', revision='001')
+    _execute(db_url, CALLS_AT_001)
+    result = inprocess.run('mistral', db_url, 'upgrade', revision='head')
+    assert result.revision_after == ['045']
+    # 019 adds the key column empty, so 038 deletes every call that predates it.
+    assert table_rows(db_url, ['delayed_calls_v2']) == {}
+
+
+def test_mistral_delayed_calls_at_001_get_processing_false_and_keep_their_key(db_url):
+    inprocess.run('mistral', db_url, 'upgrade', revision='001')
+    _execute(db_url, CALLS_AT_001)
+    inprocess.run('mistral', db_url, 'upgrade', revision='037')
+    calls = table_rows(db_url, ['delayed_calls_v2'])['delayed_calls_v2']
+    assert [(c['id'], c['processing'], c['key']) for c in calls] == [
+        ('c1', False, None), ('c2', False, None), ('c3', False, None)]
+    _execute(db_url, _quote_key(db_url, "UPDATE delayed_calls_v2 SET key = 'k3' WHERE id = 'c3'"))
+    inprocess.run('mistral', db_url, 'upgrade', revision='head')
+    assert normalise(table_rows(db_url, ['delayed_calls_v2'])) == {'delayed_calls_v2': [
+        {'created_at': None, 'updated_at': None, 'id': 'c3',
+         'factory_method_path': 'mistral.executor', 'target_method_name': 'stop',
+         'method_arguments': '{}', 'serializers': '{}', 'auth_context': None,
+         'execution_time': '2020-01-03 00:00:00', 'processing': 0, 'key': 'k3'}]}
+
 def test_lbaas_seed_rows_match_upstream(db_url):
     inprocess.run('lbaas', db_url, 'upgrade', revision='head')
     expected = json.loads((DATA / 'octavia_head_rows.json').read_text())
