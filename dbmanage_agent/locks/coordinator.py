@@ -8,10 +8,12 @@ with the holder's heartbeat, like the lock.
 
 tooz is imported only when a coordinator is configured.
 """
+import base64
 import logging
 import threading
 import urllib.parse
 import uuid
+import warnings
 
 from dbmanage_agent import errors
 from dbmanage_agent import masking
@@ -31,9 +33,17 @@ def _url(url, lease):
     return parts._replace(query=urllib.parse.urlencode(query)).geturl()
 
 
+def _tooz():
+    # futurist warns about eventlet on import; nothing here uses eventlet
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        from tooz import coordination
+    return coordination
+
+
 def start(url, member, lease, connect_timeout, heart=False):
     """A started coordinator; Unreachable if it does not answer in time."""
-    from tooz import coordination
+    coordination = _tooz()
     coord = coordination.get_coordinator(_url(url, lease), member.encode())
     outcome = {}
 
@@ -77,8 +87,9 @@ class Hold:
         client = getattr(self._coord, 'client', None)
         key = getattr(self._lock, '_key', None)
         if client is not None and key is not None and hasattr(client, 'get'):
-            values = client.get(key.decode())   # etcd3gw: the lock key's value
-            return self._lock._uuid in values
+            # etcd3gw: the lock key still holds this lock's (base64) uuid
+            values = client.get(key.decode())
+            return base64.b64decode(self._lock._uuid) in values
         return self._lock.acquired
 
     def check(self, revision):
@@ -110,7 +121,7 @@ class Hold:
 
 
 def acquire(url, name, timeout, lease, connect_timeout, holder, on_wait):
-    from tooz import coordination
+    coordination = _tooz()
     coord = start(url, _member(holder), lease, connect_timeout, heart=True)
     lock = coord.get_lock(name.encode())
     hold = Hold(coord, lock, name)
@@ -131,7 +142,7 @@ def acquire(url, name, timeout, lease, connect_timeout, holder, on_wait):
 
 
 def _holder(coord, name):
-    from tooz import coordination
+    coordination = _tooz()
     try:
         members = coord.get_members(_group(name)).get()
         for member in sorted(members):

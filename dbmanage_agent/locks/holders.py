@@ -16,7 +16,7 @@ def record(host, request_id, kind):
 def describe(found):
     """One phrase naming the holder, for log lines and errors."""
     if not found:
-        return 'nobody'
+        return 'another run'
     who = ' '.join('%s %s' % (key, found[key])
                    for key in ('host', 'program', 'pid', 'request_id', 'client',
                                'connection_id', 'path')
