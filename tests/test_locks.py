@@ -335,24 +335,24 @@ def test_stopped_galera_node_then_rerun_on_another_node(galera, galera_db, cli, 
     name = galera_db()
     conf = conftest.write_config(tmp_path / 'n3.conf', galera.url(3, name),
                                  db_manage={'lock_lease': LEASE, 'retry_attempts': 2})
-    proc = subprocess.Popen([str(conftest.BIN / 'lbaas-db-manage'), '--config-file', str(conf),
+    proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
                              '--debug', 'upgrade', 'head'],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = 0
     try:
         for line in proc.stderr:
             seen += 'Running upgrade' in line
-            if seen == 20:
+            if seen == 10:
                 galera.sh('stop-node', '3')
                 break
         proc.communicate(timeout=120)
         assert proc.returncode in (0, 1)
-        code, result = cli.json('lbaas', 'upgrade', 'head', url=galera.url(1, name),
+        code, result = cli.json('mistral', 'upgrade', 'head', url=galera.url(1, name),
                                 db_manage={'lock_lease': LEASE})
         assert code == 0, result
         assert result['lock_wait'] <= LEASE + 2
         assert conftest.schema_dump(galera.url(2, name)) == \
-            conftest.REFERENCE['lbaas'].read_text()
+            conftest.REFERENCE['mistral'].read_text()
     finally:
         galera.sh('start-node', '3')
 
