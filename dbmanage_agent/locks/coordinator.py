@@ -23,13 +23,17 @@ LOG = logging.getLogger(__name__)
 
 
 def _url(url, lease):
-    """The backend URL with lock and membership TTLs of one lease."""
+    """The backend URL with lock and membership TTLs of one lease.
+
+    Group calls run in the calling thread (each is awaited at once anyway):
+    tooz's default thread pool costs a second at every stop.
+    """
     parts = urllib.parse.urlsplit(url)
     query = urllib.parse.parse_qsl(parts.query)
     given = {key for key, _ in query}
     ttl = str(max(1, int(round(lease))))
-    query += [(key, ttl) for key in ('lock_timeout', 'membership_timeout')
-              if key not in given]
+    wanted = {'lock_timeout': ttl, 'membership_timeout': ttl, 'executor': 'synchronous'}
+    query += [item for item in wanted.items() if item[0] not in given]
     return parts._replace(query=urllib.parse.urlencode(query)).geturl()
 
 
