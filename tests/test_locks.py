@@ -160,7 +160,7 @@ def _lock_waits(procs):
 @galera_group
 @pytest.mark.parametrize('service', SERVICES)
 def test_concurrent_upgrades_on_three_galera_nodes(galera, galera_db, cli, service):
-    for _ in range(3):
+    for _ in range(2):
         name = galera_db()
         confs = [conftest.write_config(cli.tmp_path / ('n%d-%d.conf' % (i, node)),
                                        galera.url(node, name), db_manage={'lock_lease': LEASE})
@@ -206,12 +206,12 @@ def _coordinated(cli, make_db, service, backend_url, rounds):
 
 @pytest.mark.parametrize('service', SERVICES)
 def test_concurrent_upgrades_through_redis(cli, make_db, service):
-    _coordinated(cli, make_db, service, REDIS_URL, 2)
+    _coordinated(cli, make_db, service, REDIS_URL, 1)
 
 
 @pytest.mark.parametrize('service', SERVICES)
 def test_concurrent_upgrades_through_etcd(cli, make_db, etcd, service):
-    _coordinated(cli, make_db, service, etcd, 2)
+    _coordinated(cli, make_db, service, etcd, 1)
 
 
 @pytest.mark.parametrize('url', ('redis://127.0.0.1:%d' % _free_port(),
@@ -226,7 +226,7 @@ def test_unreachable_coordinator_fails_fast_and_runs_nothing(cli, make_db, url):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(
         'mistral-db-manage: error: cannot reach the coordinator at %s: ' % url), lines
-    assert elapsed < 2 + 3, elapsed  # the timeout plus a cold start
+    assert elapsed < 2 + 5, elapsed  # the timeout plus a cold start on a busy machine
     engine = sa.create_engine(db, poolclass=sa.pool.NullPool)
     assert sa.inspect(engine).get_table_names() == []
     engine.dispose()
