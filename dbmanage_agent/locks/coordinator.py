@@ -83,6 +83,7 @@ class Hold:
 
     def __init__(self, coord, lock, name):
         self._coord, self._lock, self._name = coord, lock, name
+        self.lost = False
 
     def _still_ours(self):
         inner = getattr(self._lock, '_lock', None)
@@ -105,6 +106,7 @@ class Hold:
             reason = 'the coordinator cannot be reached (%s)' % (
                 str(exc).strip().splitlines() or [type(exc).__name__])[0]
         if not ours:
+            self.lost = True
             raise errors.LockLost(
                 'lost the migration lock %s before revision %s: %s; stopped '
                 'between revisions, run the command again to resume'
@@ -115,8 +117,9 @@ class Hold:
             if self._lock.acquired:
                 self._lock.release()
         except Exception as exc:
-            LOG.warning('could not release the migration lock %s (its TTL '
-                        'will end it): %s', self._name, exc)
+            (LOG.debug if self.lost else LOG.warning)(
+                'could not release the migration lock %s (its TTL will end '
+                'it): %s', self._name, masking.scrub(exc))
         finally:
             try:
                 self._coord.stop()  # also leaves the holder group

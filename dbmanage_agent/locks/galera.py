@@ -223,6 +223,7 @@ class Hold:
                 reason = 'it could not be read back (%s)' % (
                     str(exc).strip().splitlines() or ['?'])[0]
         if reason:
+            self.lost = reason
             raise errors.LockLost(
                 'lost the migration lock before revision %s: %s; stopped '
                 'between revisions, run the command again to resume'
@@ -240,11 +241,13 @@ class Hold:
             if seen is not None and seen[0] == self.token:
                 self._conn.execute(sa.text('DROP TABLE IF EXISTS %s' % TABLE))
             else:
-                LOG.warning('the migration lock was no longer ours at release')
+                LOG.debug('the migration lock was no longer ours at release')
         except Exception as exc:
-            # The lease ends by itself; the next run takes the lock over.
-            LOG.warning('could not release the migration lock (its lease '
-                        'will expire): %s', (str(exc).splitlines() or ['?'])[0])
+            # The lease ends by itself; the next run takes the lock over. A
+            # run that already reported the lock lost says nothing more.
+            (LOG.debug if self.lost else LOG.warning)(
+                'could not release the migration lock (its lease will '
+                'expire): %s', (str(exc).splitlines() or ['?'])[0])
         finally:
             self._conn.close()
 
