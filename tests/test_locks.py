@@ -368,3 +368,29 @@ def test_empty_lock_table_of_a_dead_creator_is_taken_after_a_lease(galera, galer
     assert code == 0, result
     assert LEASE - 0.5 <= result['lock_wait'] <= LEASE + 2
     assert not galera.admin(3, "SHOW TABLES FROM %s LIKE 'dbmanage_lock'" % name)
+
+
+def test_a_run_whose_lock_is_broken_stops_between_revisions(cli, lease_kind, tmp_path):
+    """Exit 7 with one line, the database at a recorded revision; a rerun finishes."""
+    kind, url, extra, sections = lease_kind
+    conf = conftest.write_config(tmp_path / 'run.conf', url, **sections)
+    proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
+                             '--debug', 'upgrade', 'head'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = 0
+    for line in proc.stderr:
+        seen += 'Running upgrade' in line
+        if seen == 3:
+            ctx = _ctx('mistral', url, **extra)
+            with ctx.engine().connect() as conn:
+                locks.break_(ctx, conn, locks.holder(ctx, conn))
+            ctx.engine().dispose()
+            break
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == errors.LOCK_LOST, err[-2000:]
+    last = err.strip().splitlines()[-1]
+    assert last.startswith('mistral-db-manage: error: lost the migration lock'), last
+    code, result = cli.json('mistral', 'upgrade', 'head', url=url, **sections)
+    assert code == 0, result
+    assert result['revision_before'] and result['applied']
+    assert conftest.schema_dump(url) == conftest.REFERENCE['mistral'].read_text()

@@ -220,8 +220,10 @@ class Hold:
             except Exception as exc:
                 with contextlib.suppress(Exception):
                     self._conn.rollback()
-                reason = 'it could not be read back (%s)' % (
-                    str(exc).strip().splitlines() or ['?'])[0]
+                reason = ('it was broken (the lock table is gone)'
+                          if _code(exc) == _NO_TABLE else
+                          'it could not be read back (%s)'
+                          % (str(exc).strip().splitlines() or ['?'])[0])
         if reason:
             self.lost = reason
             raise errors.LockLost(
