@@ -187,6 +187,8 @@ def test_two_agents_and_cli_runs_on_galera(galera, galera_db, cli, tmp_path):
         confs += [conftest.write_config(tmp_path / ('direct-%d.conf' % node),
                                         galera.url(node, name)) for node in (3, 1)]
         procs = _concurrently(cli, 'mistral', confs)
+        idle = cli.run('mistral', 'break_lock', conf=confs[0])  # API 1.1 over RPC
+        assert (idle.returncode, idle.stdout.strip()) == (0, 'No migration lock is held'), idle
     finally:
         for agent in started:
             agent.stop()
