@@ -29,6 +29,10 @@ db_manage_opts = [
     cfg.FloatOpt('lock_timeout', default=300.0, min=0,
                  help='Seconds to wait for the per-database migration lock '
                       'held by another run before giving up (exit code 3).'),
+    cfg.FloatOpt('lock_lease', default=30.0, min=1,
+                 help='Seconds a Galera or coordinator lock stays valid '
+                      'without renewal: a holder that died is taken over '
+                      'this long after its last renewal.'),
     cfg.FloatOpt('connect_timeout', default=10.0, min=1,
                  help='Seconds to wait for the database to accept a '
                       'connection.'),
@@ -57,15 +61,24 @@ db_manage_opts = [
                       'from an agent before the CLI gives up (exit code 4).'),
 ]
 
+coordination_opts = [
+    cfg.StrOpt('backend_url', secret=True,
+               help='tooz coordinator URL for the migration lock, e.g. '
+                    'redis://host:6379 or etcd3+http://host:2379. Unset: '
+                    'the database itself holds the lock.'),
+]
+
 
 def register_opts(conf=CONF):
     conf.register_opts(database_opts, group='database')
     conf.register_opts(db_manage_opts, group='db_manage')
+    conf.register_opts(coordination_opts, group='coordination')
 
 
 def list_opts():
     """Entry point for oslo-config-generator."""
-    return [('database', database_opts), ('db_manage', db_manage_opts)]
+    return [('database', database_opts), ('db_manage', db_manage_opts),
+            ('coordination', coordination_opts)]
 
 
 def load(argv, project, prog, conf=CONF):

@@ -9,9 +9,10 @@ code  meaning
 1     the operation failed (database error, unreachable database)
 2     usage: bad arguments, unknown revision, missing config file
 3     the migration lock could not be had in time
-4     the message broker or the agent could not be reached
+4     the message broker, the agent or the coordinator could not be reached
 5     check_migration found more than one head or a broken chain
 6     wait timed out before the database reached the revision
+7     the migration lock was lost during the run (stopped between revisions)
 ====  ==========================================
 """
 
@@ -22,6 +23,7 @@ LOCK_TIMEOUT = 3
 UNREACHABLE = 4
 CHECK_FAILED = 5
 WAIT_TIMEOUT = 6
+LOCK_LOST = 7
 
 
 class DbManageError(Exception):
@@ -58,6 +60,10 @@ class WaitTimeout(DbManageError):
     exit_code = WAIT_TIMEOUT
 
 
+class LockLost(DbManageError):
+    exit_code = LOCK_LOST
+
+
 BY_EXIT_CODE = {cls.exit_code: cls for cls in (
     OperationFailed, UsageError, LockTimeout, Unreachable, CheckFailed,
-    WaitTimeout)}
+    WaitTimeout, LockLost)}

@@ -23,7 +23,7 @@ from dbmanage_agent import operations
 from dbmanage_agent.result import Result
 
 LOG = logging.getLogger(__name__)
-API_VERSION = '1.0'
+API_VERSION = '1.1'
 
 # A revision argument is an id, head/heads/base, +N, or START:END of those:
 # never SQL, never a path.
@@ -35,10 +35,14 @@ _PATTERNS = {'revision': re.compile(r'^%s(?::%s)?$' % (_TOKEN, _TOKEN)),
 def build_context(conf, service, emit=None):
     masking.register_names(service.name, service.project)
     url, embedded = dburl.resolve(conf.database.connection, service)
+    if conf.coordination.backend_url:
+        masking.register_url(conf.coordination.backend_url)
     return operations.Context(
         service=service, url=url, embedded=embedded,
         host=conf.db_manage.host,
         lock_timeout=conf.db_manage.lock_timeout,
+        lock_lease=conf.db_manage.lock_lease,
+        coordination_url=conf.coordination.backend_url,
         connect_timeout=conf.db_manage.connect_timeout,
         retry_attempts=conf.db_manage.retry_attempts,
         emit=emit)
@@ -146,6 +150,9 @@ class AgentManager:
     def downgrade(self, ctxt, revision=None, delta=None, sql=False):
         return self._run(ctxt, 'downgrade')
 
+    def break_lock(self, ctxt, confirm=False):
+        return self._run(ctxt, 'break_lock', confirm=confirm)
+
 
 def _validate(args):
     for key, pattern in _PATTERNS.items():
@@ -155,7 +162,7 @@ def _validate(args):
     delta = args.get('delta')
     if delta is not None and (not isinstance(delta, int) or isinstance(delta, bool)):
         raise errors.UsageError('delta must be an integer')
-    for key in ('sql', 'verbose'):
+    for key in ('sql', 'verbose', 'confirm'):
         if key in args and not isinstance(args[key], bool):
             raise errors.UsageError('%s must be true or false' % key)
 

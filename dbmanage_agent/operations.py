@@ -16,7 +16,7 @@ import uuid
 
 from dbmanage_agent import dburl
 from dbmanage_agent import errors
-from dbmanage_agent import lock
+from dbmanage_agent import locks
 from dbmanage_agent import masking
 from dbmanage_agent import retry
 from dbmanage_agent import runner
@@ -33,6 +33,8 @@ class Context:
     embedded: bool = False
     host: str = ''
     lock_timeout: float = 300.0
+    lock_lease: float = 30.0
+    coordination_url: str | None = None
     connect_timeout: float = 10.0
     retry_attempts: int = 4
     #: ``emit(event_type, payload)`` receives start/revision/end/error events.
@@ -84,8 +86,8 @@ def _connection(ctx):
 def _locked(ctx, result):
     """A connection that holds the migration lock for as long as it is open."""
     with _connection(ctx) as conn:
-        with lock.held(conn, ctx.service.lock_name, ctx.lock_timeout) as waited:
-            result.lock_wait = round(waited, 4)
+        with locks.held(ctx, conn, result.request_id) as hold:
+            result.lock_wait = round(hold.waited, 4)
             yield conn
 
 
@@ -107,10 +109,16 @@ def _entry(rev, current=()):
 
 
 def current(ctx, result, verbose=False):
-    """The revision the database is at."""
+    """The revision the database is at, and who migrates it now."""
     script = _fill_chain(ctx, result)
     with _connection(ctx) as conn:
         result.revision_before = result.revision_after = runner.current_heads(conn)
+        try:
+            result.lock = locks.holder(ctx, conn)
+        except Exception as exc:
+            # The revision is the answer; who migrates is a bonus.
+            LOG.warning('cannot tell whether a migration is running: %s',
+                        _one_line(exc))
     if verbose:
         result.history = [_entry(runner.get_revision(script, rev),
                                  result.revision_after)
@@ -212,7 +220,7 @@ def _upgrade_once(ctx, result, script, target):
 
         if plan:
             runner.upgrade(conn, ctx.service, plan[-1].revision,
-                           on_applied=applied)
+                           on_applied=applied, before_revision=locks.fence(conn))
         result.revision_after = runner.current_heads(conn)
 
 
@@ -268,6 +276,21 @@ def populate(ctx, result):
     retry.call(once, ctx.retry_attempts)
 
 
+def break_lock(ctx, result, confirm=False):
+    """Free the migration lock of a run that is stuck or gone."""
+    with _connection(ctx) as conn:
+        result.lock = locks.holder(ctx, conn)
+        if result.lock is None:
+            return
+        if not confirm:
+            raise errors.UsageError('the migration lock is held by %s; add '
+                                    '--confirm to break it'
+                                    % locks.describe(result.lock))
+        LOG.warning('breaking the migration lock held by %s',
+                    locks.describe(result.lock))
+        locks.break_(ctx, conn, result.lock)
+
+
 def compare(ctx, result):
     """The differences between the head models and the live database."""
     _fill_chain(ctx, result)
@@ -285,7 +308,7 @@ def downgrade(ctx, result, **ignored):
 
 COMMANDS = {f.__name__: f for f in (current, history, heads, branches,
                                     check_migration, upgrade, stamp, populate,
-                                    compare, downgrade)}
+                                    compare, downgrade, break_lock)}
 #: Commands that change the database (and take the migration lock).
 WRITES = {'upgrade', 'stamp', 'populate'}
 

@@ -35,6 +35,7 @@ class Result:
     details: dict = field(default_factory=dict)
     duration: float = 0.0
     lock_wait: float = 0.0
+    lock: dict | None = None         # who holds the migration lock (current, break_lock)
 
     @property
     def ok(self):

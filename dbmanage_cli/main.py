@@ -49,6 +49,9 @@ def add_command_parsers(subparsers):
                                            'linear history'),
                        ('populate', 'restore the standard rows')):
         subparsers.add_parser(name, help=text)
+    parser = subparsers.add_parser('break_lock', help='free the migration '
+                                   'lock of a stuck or dead run')
+    parser.add_argument('--confirm', action='store_true')
     parser = subparsers.add_parser('revision', help='write a new revision')
     parser.add_argument('-m', '--message', required=True)
     parser.add_argument('--autogenerate', action='store_true',
@@ -86,7 +89,7 @@ def _setup_logging(prog, debug):
         # clients log every reconnect attempt, and the CLI's own deadline
         # turns those into one line.
         logging.getLogger('alembic').setLevel(logging.WARNING)
-        for name in ('oslo.messaging', 'oslo_messaging', 'kombu', 'amqp'):
+        for name in ('oslo.messaging', 'oslo_messaging', 'kombu', 'amqp', 'tooz'):
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
@@ -131,6 +134,8 @@ def dispatch(api, service, args):
         return api.current(verbose=args.verbose)
     if name == 'history':
         return api.history(rev_range=args.rev_range, verbose=args.verbose)
+    if name == 'break_lock':
+        return api.break_lock(confirm=args.confirm)
     if name == 'wait':
         return api.wait(revision=args.revision, timeout=args.timeout)
     return getattr(api, name)()

@@ -3,6 +3,7 @@ import json
 import sys
 
 from dbmanage_agent import masking
+from dbmanage_agent.locks.holders import describe
 from dbmanage_agent.result import Result
 
 
@@ -50,6 +51,7 @@ def _text(result, verbose):
         if verbose:
             lines = ['Current revision(s) for %s:' % result.database]
             lines += [_verbose_entry(e) for e in result.history]
+            lines.append(_lock_line(result.lock))
             return '\n'.join(lines)
         return '\n'.join(_label(r, heads) for r in result.revision_after)
     if command == 'history':
@@ -81,6 +83,9 @@ def _text(result, verbose):
         summary = result.details.get('populate') or {}
         return 'Populated: %s' % ', '.join(
             '%s %s' % (key, _count(value)) for key, value in summary.items())
+    if command == 'break_lock':
+        return ('Broke the migration lock held by %s' % describe(result.lock)
+                if result.lock else 'No migration lock is held')
     if command == 'revision':
         differences = result.details['differences']
         if differences is None:
@@ -88,6 +93,12 @@ def _text(result, verbose):
         return 'Generated %s (%d difference(s) from the database)' % (
             result.details['path'], len(differences))
     return ''
+
+
+def _lock_line(lock):
+    if not lock:
+        return 'No migration running'
+    return 'Migration running: %s' % describe(lock)
 
 
 class Progress:

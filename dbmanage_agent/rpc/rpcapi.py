@@ -8,6 +8,7 @@ API version history:
 
 * 1.0 - ping, current, history, heads, branches, check_migration, upgrade,
   stamp, populate, compare, downgrade (refused).
+* 1.1 - break_lock.
 
 Before its first command the client asks the agent's ``ping`` (service and
 API version) and refuses, executing nothing, an agent of another service
@@ -57,6 +58,9 @@ class _CommandsMixin:
 
     def downgrade(self, revision=None, delta=None, sql=False):
         return self._call('downgrade', '1.0', revision=revision, delta=delta, sql=sql)
+
+    def break_lock(self, confirm=False):
+        return self._call('break_lock', '1.1', confirm=confirm)
 
     def wait(self, revision='head', timeout=600.0):
         """Return once the database is at ``revision`` or past it (not remote)."""

@@ -1,0 +1,398 @@
+"""One migration lock for the whole control plane: Galera, Redis, etcd.
+
+The Galera tests share one 3-node cluster that ``tests/tools/galera.sh``
+starts for the session (and stops at the end, unless it was already up);
+with ``pytest -n`` they run in one xdist group (``--dist loadgroup``).
+The etcd tests start a private etcd on a free loopback port.
+"""
+import collections
+import concurrent.futures
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from dbmanage_agent import errors
+from dbmanage_agent import locks
+from dbmanage_agent import operations
+from dbmanage_agent import runner
+from dbmanage_agent import services
+from tests import conftest
+
+GALERA_SH = conftest.ROOT / 'tests' / 'tools' / 'galera.sh'
+GALERA_PORT = int(os.environ.get('DBMANAGE_TEST_GALERA_PORT', '3320'))
+REDIS_URL = os.environ.get('DBMANAGE_TEST_REDIS_URL', 'redis://127.0.0.1:6379')
+LEASE = 3
+SERVICES = ('mistral', 'lbaas')
+galera_group = pytest.mark.xdist_group('galera')
+
+
+def chain(service):
+    return [r.revision for r in runner.ordered_revisions(
+        runner.script_directory(services.get(service)))]
+
+
+class Cluster:
+    def __init__(self, env):
+        self.env = env
+
+    def url(self, node, database):
+        return 'mysql+pymysql://root@127.0.0.1:%d/%s?charset=utf8mb4' % (
+            GALERA_PORT + node, database)
+
+    def sh(self, *args):
+        subprocess.run([str(GALERA_SH), *args], env=self.env, check=True,
+                       timeout=600, capture_output=True, text=True)
+
+    def create_database(self):
+        name = 'dbm_%s' % uuid.uuid4().hex[:12]
+        self.admin(1, 'CREATE DATABASE %s CHARACTER SET utf8mb4' % name)
+        return name
+
+    def admin(self, node, statement):
+        engine = sa.create_engine(self.url(node, 'mysql'), poolclass=sa.pool.NullPool,
+                                  isolation_level='AUTOCOMMIT')
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(statement))
+            found = rows.fetchall() if rows.returns_rows else None
+        engine.dispose()
+        return found
+
+
+@pytest.fixture(scope='session')
+def galera():
+    base = os.environ.get('DBMANAGE_TEST_GALERA_BASE')
+    own = base is None
+    if own:
+        base = tempfile.mkdtemp(prefix='dbmanage-galera-')
+        os.chmod(base, 0o755)  # the nodes run as the mysql user
+    cluster = Cluster({**os.environ, 'GALERA_BASE': base,
+                       'GALERA_PORT': str(GALERA_PORT)})
+    status = subprocess.run([str(GALERA_SH), 'status'], env=cluster.env,
+                            capture_output=True, text=True).stdout
+    running = 'not running' not in status
+    cluster.sh('start')
+    yield cluster
+    if not running:
+        cluster.sh('stop')
+    if own:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope='session')
+def etcd():
+    """A private etcd on free loopback ports; its etcd3+http URL."""
+    data = tempfile.mkdtemp(prefix='dbmanage-etcd-')
+    client, peer = _free_port(), _free_port()
+    proc = subprocess.Popen(
+        ['etcd', '--name', 'test', '--data-dir', data,
+         '--listen-client-urls', 'http://127.0.0.1:%d' % client,
+         '--advertise-client-urls', 'http://127.0.0.1:%d' % client,
+         '--listen-peer-urls', 'http://127.0.0.1:%d' % peer,
+         '--initial-advertise-peer-urls', 'http://127.0.0.1:%d' % peer,
+         '--initial-cluster', 'test=http://127.0.0.1:%d' % peer],
+        stdout=subprocess.DEVNULL, stderr=open(os.path.join(data, 'log'), 'w'))
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen('http://127.0.0.1:%d/version' % client, timeout=1)
+            break
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, 'etcd did not start'
+            time.sleep(0.2)
+    yield 'etcd3+http://127.0.0.1:%d?api_version=v3' % client
+    proc.terminate()
+    proc.wait(30)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+def galera_db(galera):
+    names = []
+
+    def make():
+        names.append(galera.create_database())
+        return names[-1]
+    yield make
+    for name in names:
+        galera.admin(1, 'DROP DATABASE IF EXISTS %s' % name)
+
+
+def _concurrently(cli, service, confs):
+    with concurrent.futures.ThreadPoolExecutor(len(confs)) as pool:
+        return list(pool.map(
+            lambda conf: cli.run(service, '--json', 'upgrade', 'head', conf=conf), confs))
+
+
+def _assert_converged(service, procs, url):
+    """Every run exited 0, each revision was applied once, the schema is upstream's."""
+    assert [p.returncode for p in procs] == [0] * len(procs), [p.stderr for p in procs]
+    applied = collections.Counter(
+        a['revision'] for p in procs for a in json.loads(p.stdout)['applied'])
+    assert applied == collections.Counter(chain(service))
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        versions = conn.execute(sa.text('SELECT version_num FROM alembic_version')).all()
+    engine.dispose()
+    assert [v[0] for v in versions] == [chain(service)[-1]]
+    assert conftest.schema_dump(url) == conftest.REFERENCE[service].read_text()
+
+
+def _lock_waits(procs):
+    return sorted(json.loads(p.stdout)['lock_wait'] for p in procs)
+
+
+@galera_group
+@pytest.mark.parametrize('service', SERVICES)
+def test_concurrent_upgrades_on_three_galera_nodes(galera, galera_db, cli, service):
+    for _ in range(2):
+        name = galera_db()
+        confs = [conftest.write_config(cli.tmp_path / ('n%d-%d.conf' % (i, node)),
+                                       galera.url(node, name), db_manage={'lock_lease': LEASE})
+                 for i, node in enumerate((1, 2, 3, 1))]
+        procs = _concurrently(cli, service, confs)
+        _assert_converged(service, procs, galera.url(2, name))
+        print('galera lock waits', _lock_waits(procs))
+        assert not galera.admin(3, "SHOW TABLES FROM %s LIKE 'dbmanage_lock'" % name)
+
+
+@galera_group
+def test_two_agents_and_cli_runs_on_galera(galera, galera_db, cli, tmp_path):
+    from tests.test_agent import Agent
+    name = galera_db()
+    tag = uuid.uuid4().hex[:8]
+    started = [Agent(tmp_path, galera.url(node, name), 'mistral', 'dbm_%s_%d' % (tag, node),
+                     'dbm_notify_%s' % tag, 'agent-%d' % node).start() for node in (1, 2)]
+    try:
+        confs = [conftest.write_config(
+            tmp_path / ('remote-%d.conf' % node), None,
+            DEFAULT={'transport_url': conftest.RABBIT_URL},
+            db_manage={'use_agent': 'true', 'topic': 'dbm_%s_%d' % (tag, node),
+                       'rpc_connect_timeout': 10}) for node in (1, 2)]
+        confs += [conftest.write_config(tmp_path / ('direct-%d.conf' % node),
+                                        galera.url(node, name)) for node in (3, 1)]
+        procs = _concurrently(cli, 'mistral', confs)
+        idle = cli.run('mistral', 'break_lock', conf=confs[0])  # API 1.1 over RPC
+        assert (idle.returncode, idle.stdout.strip()) == (0, 'No migration lock is held'), idle
+    finally:
+        for agent in started:
+            agent.stop()
+    _assert_converged('mistral', procs, galera.url(3, name))
+
+
+def _coordinated(cli, make_db, service, backend_url, rounds):
+    for _ in range(rounds):
+        url = make_db('mysql')
+        conf = conftest.write_config(cli.tmp_path / ('%s.conf' % uuid.uuid4().hex[:6]), url,
+                                     db_manage={'lock_lease': LEASE},
+                                     coordination={'backend_url': backend_url})
+        procs = _concurrently(cli, service, [conf] * 4)
+        _assert_converged(service, procs, url)
+        print('coordinator lock waits', _lock_waits(procs))
+
+
+@pytest.mark.parametrize('service', SERVICES)
+def test_concurrent_upgrades_through_redis(cli, make_db, service):
+    _coordinated(cli, make_db, service, REDIS_URL, 1)
+
+
+@pytest.mark.parametrize('service', SERVICES)
+def test_concurrent_upgrades_through_etcd(cli, make_db, etcd, service):
+    _coordinated(cli, make_db, service, etcd, 1)
+
+
+@pytest.mark.parametrize('url', ('redis://127.0.0.1:%d' % _free_port(),
+                                 'etcd3+http://127.0.0.1:%d?api_version=v3' % _free_port()))
+def test_unreachable_coordinator_fails_fast_and_runs_nothing(cli, make_db, url):
+    db = make_db('mysql')
+    started = time.monotonic()
+    proc = cli.run('mistral', 'upgrade', 'head', url=db,
+                   db_manage={'connect_timeout': 2}, coordination={'backend_url': url})
+    elapsed = time.monotonic() - started
+    assert proc.returncode == errors.UNREACHABLE, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        'mistral-db-manage: error: cannot reach the coordinator at %s: ' % url), lines
+    assert elapsed < 2 + 5, elapsed  # the timeout plus a cold start on a busy machine
+    engine = sa.create_engine(db, poolclass=sa.pool.NullPool)
+    assert sa.inspect(engine).get_table_names() == []
+    engine.dispose()
+
+
+def _ctx(service, url, **kwargs):
+    return operations.Context(service=services.get(service), url=url, host='test-host',
+                              lock_lease=LEASE, lock_timeout=30, **kwargs)
+
+
+def _kinds(request):
+    """(database URL, extra Context args, CLI sections) for a lock kind."""
+    if request.param == 'galera':
+        galera = request.getfixturevalue('galera')
+        name = request.getfixturevalue('galera_db')()
+        return galera.url(1, name), {}, {}
+    url = request.getfixturevalue('make_db')(
+        'postgresql' if request.param == 'advisory' else 'mysql')
+    if request.param == 'redis':
+        return url, {'coordination_url': REDIS_URL}, {'coordination': {'backend_url': REDIS_URL}}
+    if request.param == 'etcd':
+        etcd = request.getfixturevalue('etcd')
+        return url, {'coordination_url': etcd}, {'coordination': {'backend_url': etcd}}
+    return url, {}, {}
+
+
+@pytest.fixture(params=[pytest.param('galera', marks=galera_group), 'redis', 'etcd',
+                        'advisory', 'get_lock'])
+def lock_kind(request):
+    return (request.param,) + _kinds(request)
+
+
+def test_current_shows_the_holder_and_break_lock(cli, lock_kind):
+    kind, url, extra, sections = lock_kind
+    ctx = _ctx('mistral', url, **extra)
+    with ctx.engine().connect() as conn, locks.held(ctx, conn, 'req-holder') as hold:
+        code, shown = cli.json('mistral', 'current', url=url, **sections)
+        assert code == 0, shown
+        holder = shown['lock']
+        assert holder is not None
+        if kind in ('galera', 'redis', 'etcd', 'advisory'):
+            assert (holder['host'], str(holder['pid']), holder['request_id']) == (
+                'test-host', str(os.getpid()), 'req-holder')
+        text = cli.run('mistral', 'current', '--verbose', url=url, **sections)
+        assert 'Migration running: ' in text.stdout, text.stdout
+        refused = cli.run('mistral', 'break_lock', url=url, **sections)
+        assert refused.returncode == errors.USAGE
+        assert '--confirm' in refused.stderr and len(refused.stderr.splitlines()) == 1
+        if kind in ('galera', 'redis', 'etcd'):
+            assert 'req-holder' in refused.stderr
+        broke = cli.run('mistral', 'break_lock', '--confirm', url=url, **sections)
+        assert broke.returncode == 0, broke.stderr
+        assert 'Broke the migration lock' in broke.stdout
+        if kind in ('galera', 'redis', 'etcd'):
+            with pytest.raises(errors.LockLost) as lost:
+                hold.check('001')
+            assert lost.value.exit_code == 7
+        started = time.monotonic()
+        code, done = cli.json('mistral', 'upgrade', 'head', url=url,
+                              db_manage={'lock_timeout': 10}, **sections)
+        assert code == 0, done
+        print('%s: acquired after break in %.3f s (lock_wait %.4f)'
+              % (kind, time.monotonic() - started, done['lock_wait']))
+    ctx.engine().dispose()
+    code, idle = cli.json('mistral', 'current', url=url, **sections)
+    assert idle['lock'] is None
+
+
+@pytest.fixture(params=[pytest.param('galera', marks=galera_group), 'redis', 'etcd'])
+def lease_kind(request):
+    return (request.param,) + _kinds(request)
+
+
+def test_killed_holder_is_taken_over_within_the_lease(cli, lease_kind, tmp_path):
+    """A holder SIGKILLed mid-upgrade: another run takes over and converges."""
+    kind, url, extra, sections = lease_kind
+    other = url.replace(':%d/' % (GALERA_PORT + 1), ':%d/' % (GALERA_PORT + 2))
+    sections = dict(sections, db_manage={'lock_lease': LEASE})
+    conf = conftest.write_config(tmp_path / 'holder.conf', url, **sections)
+    proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
+                             '--debug', 'upgrade', 'head'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = 0
+    for line in proc.stderr:
+        seen += 'Running upgrade' in line
+        if seen == 10:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(30)
+    killed = time.monotonic()
+    code, result = cli.json('mistral', 'upgrade', 'head', url=other, **sections)
+    took_over = time.monotonic() - killed
+    assert code == 0, result
+    print('%s: takeover %.2f s after the kill (lock_wait %.2f s, lease %d s)'
+          % (kind, took_over, result['lock_wait'], LEASE))
+    assert result['lock_wait'] <= LEASE + 2
+    assert result['revision_after'] == [chain('mistral')[-1]]
+    done = chain('mistral')[chain('mistral').index(result['revision_before'][0]) + 1:] \
+        if result['revision_before'] else chain('mistral')
+    assert [a['revision'] for a in result['applied']] == done
+    assert conftest.schema_dump(other) == conftest.REFERENCE['mistral'].read_text()
+
+
+@galera_group
+def test_stopped_galera_node_then_rerun_on_another_node(galera, galera_db, cli, tmp_path):
+    name = galera_db()
+    conf = conftest.write_config(tmp_path / 'n3.conf', galera.url(3, name),
+                                 db_manage={'lock_lease': LEASE, 'retry_attempts': 2})
+    proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
+                             '--debug', 'upgrade', 'head'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = 0
+    try:
+        for line in proc.stderr:
+            seen += 'Running upgrade' in line
+            if seen == 10:
+                galera.sh('stop-node', '3')
+                break
+        proc.communicate(timeout=120)
+        assert proc.returncode in (0, 1)
+        code, result = cli.json('mistral', 'upgrade', 'head', url=galera.url(1, name),
+                                db_manage={'lock_lease': LEASE})
+        assert code == 0, result
+        assert result['lock_wait'] <= LEASE + 2
+        assert conftest.schema_dump(galera.url(2, name)) == \
+            conftest.REFERENCE['mistral'].read_text()
+    finally:
+        galera.sh('start-node', '3')
+
+
+@galera_group
+def test_empty_lock_table_of_a_dead_creator_is_taken_after_a_lease(galera, galera_db, cli):
+    name = galera_db()
+    galera.admin(1, 'CREATE TABLE %s.dbmanage_lock (id TINYINT NOT NULL PRIMARY KEY, '
+                    'token CHAR(32) NOT NULL, holder TEXT NOT NULL, since DATETIME(6) NOT NULL, '
+                    'expires DATETIME(6) NOT NULL)' % name)
+    code, result = cli.json('mistral', 'upgrade', '+1', url=galera.url(2, name),
+                            db_manage={'lock_lease': LEASE})
+    assert code == 0, result
+    assert LEASE - 0.5 <= result['lock_wait'] <= LEASE + 2
+    assert not galera.admin(3, "SHOW TABLES FROM %s LIKE 'dbmanage_lock'" % name)
+
+
+def test_a_run_whose_lock_is_broken_stops_between_revisions(cli, lease_kind, tmp_path):
+    """Exit 7 with one line, the database at a recorded revision; a rerun finishes."""
+    kind, url, extra, sections = lease_kind
+    conf = conftest.write_config(tmp_path / 'run.conf', url, **sections)
+    proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
+                             '--debug', 'upgrade', 'head'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = 0
+    for line in proc.stderr:
+        seen += 'Running upgrade' in line
+        if seen == 3:
+            ctx = _ctx('mistral', url, **extra)
+            with ctx.engine().connect() as conn:
+                locks.break_(ctx, conn, locks.holder(ctx, conn))
+            ctx.engine().dispose()
+            break
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == errors.LOCK_LOST, err[-2000:]
+    last = err.strip().splitlines()[-1]
+    assert last.startswith('mistral-db-manage: error: lost the migration lock'), last
+    code, result = cli.json('mistral', 'upgrade', 'head', url=url, **sections)
+    assert code == 0, result
+    assert result['revision_before'] and result['applied']
+    assert conftest.schema_dump(url) == conftest.REFERENCE['mistral'].read_text()
