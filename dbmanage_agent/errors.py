@@ -12,6 +12,8 @@ code  meaning
 4     the message broker or the agent could not be reached
 5     check_migration found more than one head or a broken chain
 6     wait timed out before the database reached the revision
+8     plan: pending work blocks writes on a non-empty table or breaks
+      running code (not an error: the plan is printed)
 ====  ==========================================
 """
 
@@ -22,6 +24,7 @@ LOCK_TIMEOUT = 3
 UNREACHABLE = 4
 CHECK_FAILED = 5
 WAIT_TIMEOUT = 6
+PLAN_BLOCKS = 8
 
 
 class DbManageError(Exception):

@@ -20,7 +20,7 @@ from dbmanage_agent import operations
 from dbmanage_agent.result import Result
 
 LOG = logging.getLogger(__name__)
-API_VERSION = '1.0'
+API_VERSION = '1.2'
 
 # A revision argument is an id, head/heads/base, +N, or START:END of those:
 # never SQL, never a path.
@@ -126,6 +126,9 @@ class AgentManager:
     def compare(self, ctxt):
         return self._run(ctxt, 'compare')
 
+    def plan(self, ctxt, revision='head', rehearse=False):
+        return self._run(ctxt, 'plan', revision=revision, rehearse=rehearse)
+
     def downgrade(self, ctxt, revision=None, delta=None, sql=False):
         return self._run(ctxt, 'downgrade')
 
@@ -138,7 +141,7 @@ def _validate(args):
     delta = args.get('delta')
     if delta is not None and (not isinstance(delta, int) or isinstance(delta, bool)):
         raise errors.UsageError('delta must be an integer')
-    for key in ('sql', 'verbose'):
+    for key in ('sql', 'verbose', 'rehearse'):
         if key in args and not isinstance(args[key], bool):
             raise errors.UsageError('%s must be true or false' % key)
 

@@ -277,6 +277,26 @@ def compare(ctx, result):
     result.details.update(differences=diffs, upgrade_code=code)
 
 
+def plan(ctx, result, revision='head', rehearse=False):
+    """The pending revisions' operations and what each costs on this server.
+
+    Exit code PLAN_BLOCKS when pending work blocks writes on a non-empty
+    table or breaks running code.
+    """
+    from dbmanage_agent.plan import build
+    script = _fill_chain(ctx, result)
+    with _connection(ctx) as conn:
+        result.revision_before = result.revision_after = runner.current_heads(conn)
+        pending = runner.plan_upgrade(script, result.revision_before, revision or 'head')
+        result.details['plan'] = found = build.build(
+            conn, ctx.service, result.revision_before, pending)
+    if rehearse and pending:
+        from dbmanage_agent.plan import rehearse as rehearsal
+        found['rehearsal'] = rehearsal.run(ctx, result.revision_before, pending)
+    if found['blocking'] or found['breaking']:
+        result.exit_code = errors.PLAN_BLOCKS
+
+
 def downgrade(ctx, result, **ignored):
     """Refused: a failed upgrade is undone by restoring a backup."""
     raise errors.UsageError('downgrade is not supported: restore the database '
@@ -285,7 +305,7 @@ def downgrade(ctx, result, **ignored):
 
 COMMANDS = {f.__name__: f for f in (current, history, heads, branches,
                                     check_migration, upgrade, stamp, populate,
-                                    compare, downgrade)}
+                                    compare, plan, downgrade)}
 #: Commands that change the database (and take the migration lock).
 WRITES = {'upgrade', 'stamp', 'populate'}
 

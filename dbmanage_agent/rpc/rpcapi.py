@@ -9,6 +9,7 @@ API version history:
 
 * 1.0 - ping, current, history, heads, branches, check_migration, upgrade,
   stamp, populate, compare, downgrade (refused).
+* 1.2 - plan.
 
 ``wait`` is not a remote call: it asks ``history`` and ``current`` once,
 then follows the agents' ``db_manage.*.end`` notifications (polling
@@ -54,6 +55,9 @@ class _CommandsMixin:
 
     def compare(self):
         return self._call('compare', '1.0')
+
+    def plan(self, revision='head', rehearse=False):
+        return self._call('plan', '1.2', revision=revision, rehearse=rehearse)
 
     def downgrade(self, revision=None, delta=None, sql=False):
         return self._call('downgrade', '1.0', revision=revision, delta=delta, sql=sql)
