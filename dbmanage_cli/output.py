@@ -105,7 +105,7 @@ def _cost(op, dialect):
     if dialect == 'mysql':
         cost = '%s/%s' % (op['algorithm'], op['lock']) if op['algorithm'] else '-'
     elif dialect == 'postgresql':
-        cost = op['lock'] + (' rewrite' if op['rewrite'] else '')
+        cost = (op['lock'] or '-') + (' rewrite' if op['rewrite'] else '')
     else:
         cost = 'rebuild' if op['rebuild'] else '-'
     return cost + (' WAIT' if op['blocks_writes'] and op['rows'] else '')

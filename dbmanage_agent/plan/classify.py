@@ -40,7 +40,15 @@ class Schema:
     """Columns and indexed columns of the tables the pending work touches."""
     tables: dict = dataclasses.field(default_factory=dict)   # name -> {col: Column}
     indexed: dict = dataclasses.field(default_factory=dict)  # name -> {index: [cols]}
+    primary: dict = dataclasses.field(default_factory=dict)  # name -> [cols]
     mbmaxlen: int = 4     # bytes per character of the database's charset
+    dialect: str = ''
+
+    def new_type(self, details):
+        """The type an alter_column leaves: MySQL restates the existing type."""
+        if self.dialect == 'mysql':
+            return details.get('type') or details.get('existing_type')
+        return details.get('type')
 
     def column(self, table, name):
         return self.tables.get(table, {}).get(name)
@@ -54,6 +62,7 @@ class Schema:
         if op.kind == 'create_table':
             cols.update({n: Column(t, nl) for n, t, nl in d.get('column_types', ())})
             self.indexed[op.table] = {'_%d' % i: c for i, c in enumerate(d.get('indexed', ()))}
+            self.primary[op.table] = d.get('primary_key', [])
         elif op.kind == 'drop_table':
             self.tables.pop(op.table, None)
             self.indexed.pop(op.table, None)
@@ -65,9 +74,13 @@ class Schema:
             cols.pop(d['column'], None)
         elif op.kind == 'alter_column':
             old = cols.pop(d['column'], None) or Column('')
-            new = Column(d.get('type') or old.type,
+            new = Column(self.new_type(d) or old.type,
                          d['nullable'] if 'nullable' in d else old.nullable)
             cols[d.get('new_name', d['column'])] = new
+        elif op.kind == 'add_constraint' and d.get('type') == 'primary_key':
+            self.primary[op.table] = d['columns']
+        elif op.kind == 'drop_constraint' and d.get('type') == 'primary_key':
+            self.primary[op.table] = []
         elif op.kind in ('create_index', 'add_constraint') and d.get('columns'):
             name = d.get('index') or d.get('constraint') or '_%d' % id(op)
             self.indexed.setdefault(op.table, {})[name] = d['columns']
@@ -119,8 +132,9 @@ def _effect(op, schema):
         old = schema.column(op.table, d['column'])
         if d.get('new_name'):
             return BREAKING, 'renames the column'
-        if d.get('type') and old and _narrows(old.type, d['type']):
-            return BREAKING, 'narrows %s to %s' % (old.type, d['type'])
+        new_type = schema.new_type(d)
+        if new_type and old and _narrows(old.type, new_type):
+            return BREAKING, 'narrows %s to %s' % (old.type, new_type)
         if d.get('nullable') is False and (old is None or old.nullable):
             return BREAKING, 'makes the column NOT NULL'
     return ADDITIVE, ''
@@ -128,10 +142,16 @@ def _effect(op, schema):
 
 # -- MariaDB -----------------------------------------------------------------
 
-def _varchar_bucket(length, mbmaxlen):
-    # InnoDB stores the length of a VARCHAR of up to 255 bytes in one byte and
-    # in two beyond: extending within one size class is instant.
-    return length * mbmaxlen > 255
+def _varchar_extends_instantly(old, new, mbmaxlen, primary):
+    # InnoDB writes a VARCHAR's length in one byte while its maximum is at
+    # most 255 bytes, and beyond that in one byte for values up to 127
+    # bytes, two for longer ones: the records stay valid unless values of
+    # 128-255 bytes are possible and would need the second byte. A primary
+    # key column's extension must also fit the clustered index as it is.
+    old_bytes, new_bytes = old * mbmaxlen, new * mbmaxlen
+    if old_bytes <= 127 or old_bytes > 255:
+        return True
+    return new_bytes <= 255 and not primary
 
 
 def _mysql_alter(op, schema):
@@ -139,19 +159,30 @@ def _mysql_alter(op, schema):
     old = schema.column(op.table, d['column'])
     if old is None:
         return 'COPY', 'SHARED', 'the column is unknown to the plan: assuming a copy'
-    new_type = d.get('type') or old.type
+    new_type = schema.new_type(d) or old.type
     (on, ol), (nn, nl) = _parse(old.type), _parse(new_type)
-    nullable_changes = 'nullable' in d and d['nullable'] != old.nullable
+    nullable_changes = _mysql_nullable(d) != old.nullable and (
+        'type' in d or 'nullable' in d or 'new_name' in d)
     if (on, ol) != (nn, nl):
-        if on == nn == 'VARCHAR' and nl > ol and (
-                _varchar_bucket(ol, schema.mbmaxlen) == _varchar_bucket(nl, schema.mbmaxlen)):
+        if on == nn == 'VARCHAR' and nl > ol and _varchar_extends_instantly(
+                ol, nl, schema.mbmaxlen, d['column'] in schema.primary.get(op.table, ())):
             if nullable_changes:
                 return 'INPLACE', 'NONE', 'extends the VARCHAR and changes NULL: table rebuilt'
             return 'INSTANT', 'NONE', 'VARCHAR extended within its length-byte size'
         return 'COPY', 'SHARED', 'type %s -> %s copies the table' % (old.type, new_type)
     if nullable_changes:
         return 'INPLACE', 'NONE', 'NULL/NOT NULL change rebuilds the table online'
+    if d.get('new_name') and schema.is_indexed(op.table, d['column']):
+        return 'NOCOPY', 'NONE', 'renaming an indexed column updates its indexes'
     return 'INSTANT', 'NONE', 'metadata only'
+
+
+def _mysql_nullable(d):
+    # MODIFY/CHANGE restate the whole column: without nullable or
+    # existing_nullable, Alembic writes NULL.
+    if 'nullable' in d:
+        return d['nullable']
+    return d.get('existing_nullable', True)
 
 
 def _alter_statement_kind(sql):
@@ -168,6 +199,8 @@ def mysql(op, schema):
     kind, d = op.kind, op.details
     if kind == 'create_table':
         return None, None, 'new table'
+    if kind == 'drop_table' and op.table not in schema.tables:
+        return None, None, 'the table does not exist: nothing to drop'
     if kind == 'drop_table':
         return None, None, 'metadata lock while dropping'
     if kind in ('bulk_insert',) or (kind == 'execute' and d['statement'] != 'ALTER'):
@@ -220,6 +253,8 @@ def _pg_rewrites(old, new):
 def postgresql(op, schema):
     """(lock, rewrite, scans, why) on PostgreSQL."""
     kind, d = op.kind, op.details
+    if kind == 'drop_table' and op.table not in schema.tables:
+        return None, False, False, 'the table does not exist: nothing to drop'
     if kind in ('execute', 'bulk_insert'):
         return 'ROW EXCLUSIVE', False, False, 'row locks on the rows touched'
     if kind == 'create_index':
@@ -269,7 +304,7 @@ def classify(op, dialect, schema):
     elif dialect == 'postgresql':
         lock, rewrite, scans, reason = postgresql(op, schema)
         claim.update(lock=lock, rewrite=rewrite, note=reason,
-                     writes_wait=PG_LOCKS.index(lock) >= PG_LOCKS.index('SHARE'),
+                     writes_wait=PG_LOCKS.index(lock or 'ACCESS SHARE') >= PG_LOCKS.index('SHARE'),
                      blocks_writes=op.kind != 'create_table' and (rewrite or (
                          scans and PG_LOCKS.index(lock) >= PG_LOCKS.index('SHARE'))))
     else:

@@ -82,6 +82,7 @@ def describe(kind, args, kw, dialect):
         return table.name, {
             'column_types': [(c.name, _type(c.type, dialect), bool(c.nullable))
                              for c in table.columns],
+            'primary_key': [c.name for c in table.primary_key.columns],
             'indexed': [[c.name for c in i.columns] for i in (
                 *table.indexes, *table.constraints) if not isinstance(
                     i, sa_schema.CheckConstraint)]}
@@ -100,10 +101,12 @@ def describe(kind, args, kw, dialect):
         details = {'column': args[1]}
         if kw.get('type_') is not None:
             details['type'] = _type(kw['type_'], dialect)
-            details['existing_type'] = _type(kw.get('existing_type'), dialect)
+        if kw.get('existing_type') is not None:
+            details['existing_type'] = _type(kw['existing_type'], dialect)
         if kw.get('nullable') is not None:
             details['nullable'] = kw['nullable']
-            details['existing_nullable'] = kw.get('existing_nullable')
+        if kw.get('existing_nullable') is not None:
+            details['existing_nullable'] = kw['existing_nullable']
         if kw.get('server_default') is not False:
             details['server_default'] = kw['server_default'] is not None
         if kw.get('name') and kw['name'] != args[1]:

@@ -53,7 +53,7 @@ def tables(conn, names):
 def schema(conn, names):
     """A classify.Schema seeded with the live columns and indexes of ``names``."""
     inspector = sa.inspect(conn)
-    known = classify.Schema()
+    known = classify.Schema(dialect=conn.dialect.name)
     if conn.dialect.name == 'mysql':
         known.mbmaxlen = int(conn.execute(sa.text(
             'SELECT MAXLEN FROM information_schema.CHARACTER_SETS '
@@ -70,6 +70,7 @@ def schema(conn, names):
             indexed[fk['name']] = fk['constrained_columns']
         pk = inspector.get_pk_constraint(name)
         indexed[pk.get('name') or 'PRIMARY'] = pk['constrained_columns']
+        known.primary[name] = pk['constrained_columns']
         known.indexed[name] = indexed
     return known
 
