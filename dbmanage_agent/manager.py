@@ -126,8 +126,9 @@ class AgentManager:
     def compare(self, ctxt):
         return self._run(ctxt, 'compare')
 
-    def plan(self, ctxt, revision='head', rehearse=False):
-        return self._run(ctxt, 'plan', revision=revision, rehearse=rehearse)
+    def plan(self, ctxt, revision='head', rehearse=False, sample_rows=None):
+        return self._run(ctxt, 'plan', revision=revision, rehearse=rehearse,
+                         sample_rows=sample_rows)
 
     def downgrade(self, ctxt, revision=None, delta=None, sql=False):
         return self._run(ctxt, 'downgrade')
@@ -138,9 +139,10 @@ def _validate(args):
         value = args.get(key)
         if value is not None and not (isinstance(value, str) and pattern.match(value)):
             raise errors.UsageError('invalid %s %r' % (key, str(value)[:80]))
-    delta = args.get('delta')
-    if delta is not None and (not isinstance(delta, int) or isinstance(delta, bool)):
-        raise errors.UsageError('delta must be an integer')
+    for key in ('delta', 'sample_rows'):
+        value = args.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise errors.UsageError('%s must be an integer' % key)
     for key in ('sql', 'verbose', 'rehearse'):
         if key in args and not isinstance(args[key], bool):
             raise errors.UsageError('%s must be true or false' % key)

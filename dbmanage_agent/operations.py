@@ -277,7 +277,7 @@ def compare(ctx, result):
     result.details.update(differences=diffs, upgrade_code=code)
 
 
-def plan(ctx, result, revision='head', rehearse=False):
+def plan(ctx, result, revision='head', rehearse=False, sample_rows=None):
     """The pending revisions' operations and what each costs on this server.
 
     Exit code PLAN_BLOCKS when pending work blocks writes on a non-empty
@@ -292,8 +292,9 @@ def plan(ctx, result, revision='head', rehearse=False):
             conn, ctx.service, result.revision_before, pending)
     if rehearse and pending:
         from dbmanage_agent.plan import rehearse as rehearsal
-        found['rehearsal'] = rehearsal.run(ctx, result.revision_before, pending)
-    if found['blocking'] or found['breaking']:
+        found['rehearsal'] = rehearsal.run(ctx, result.revision_before, pending, plan=found,
+                                           sample_rows=sample_rows or rehearsal.SAMPLE_ROWS)
+    if found['blocking'] or found['breaking'] or found['failures']:
         result.exit_code = errors.PLAN_BLOCKS
 
 

@@ -131,6 +131,9 @@ def _plan_text(plan):
                         sorted(plan['tables'].items(), key=lambda kv: -kv[1]['rows'])[:3])
     lines.append('Summary: %s; writes wait: %s; breaking: %d; largest tables: %s'
                  % (plan['verdict'], blocking, len(plan['breaking']), largest or 'none'))
+    for failure in plan['failures']:
+        lines.append('Will fail: %s %s %s: %s' % (failure['revision'], failure['kind'],
+                                                  failure['table'], failure['why']))
     rehearsal = plan.get('rehearsal')
     if rehearsal:
         lines.append(_rehearsal_text(rehearsal))
@@ -138,14 +141,14 @@ def _plan_text(plan):
 
 
 def _rehearsal_text(rehearsal):
-    if rehearsal.get('error'):
+    if rehearsal.get('error') and 'seconds' not in rehearsal:
         return 'Rehearsal: %s' % rehearsal['error']
     line = ('Rehearsal: sample of %s rows ran in %.2f s; expected %.1f s on the real '
             'row counts' % (rehearsal['sampled_rows'], rehearsal['seconds'],
                             rehearsal['expected_seconds']))
     if rehearsal.get('failure'):
-        line += '; WILL FAIL at %s: %s' % (rehearsal['failure']['revision'],
-                                           rehearsal['failure']['error'])
+        line += '\nRehearsal: WILL FAIL at %s: %s' % (rehearsal['failure']['revision'],
+                                                     rehearsal['failure']['error'])
     return line
 
 

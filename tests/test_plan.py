@@ -64,10 +64,11 @@ def fill(url, tables, rows=ROWS):
 
 
 @pytest.mark.parametrize('service', ['mistral', 'lbaas'])
-def test_plan_lists_pending_work_and_costs(cli, db_url, backend, service):
+def test_plan_lists_pending_work_and_costs(cli, make_db, backend, service):
     revisions, big = CHAINS[service]
-    heads = cli.json(service, 'heads', url=db_url)[1]['heads']
+    heads = cli.json(service, 'heads')[1]['heads']
     for start in revisions:
+        db_url = make_db(backend)
         proc = cli.run(service, 'upgrade', start, url=db_url)
         assert proc.returncode == 0, proc.stderr
         fill(db_url, big)
@@ -81,20 +82,23 @@ def test_plan_lists_pending_work_and_costs(cli, db_url, backend, service):
         assert ops and all(op['effect'] in ('additive', 'data', 'breaking') for op in ops)
         loaded = [t for t in plan['tables'] if t in big]
         assert loaded and all(plan['tables'][t]['rows'] > 0 for t in loaded)
-        assert code == (8 if plan['blocking'] or plan['breaking'] else 0)
+        assert code == (8 if plan['blocking'] or plan['breaking'] or plan['failures'] else 0)
         if backend == 'mysql':
             assert all(op['algorithm'] in (None, 'INSTANT', 'NOCOPY', 'INPLACE', 'COPY')
                        for op in ops)
+            assert not plan['failures']
         elif backend == 'postgresql':
             assert any(op['lock'] == 'ACCESS EXCLUSIVE' for op in ops)
         else:
             assert any(op['rebuild'] for op in ops)
         text = cli.run(service, 'plan', url=db_url)
         assert text.returncode == code and text.stderr == ''
-        assert text.stdout.splitlines()[-1].startswith('Summary: %s' % plan['verdict'])
-    proc = cli.run(service, 'upgrade', 'head', url=db_url)
-    code, data = cli.json(service, 'plan', url=db_url)
-    assert code == 0 and data['details']['plan']['verdict'] == 'nothing pending'
+        assert 'Summary: %s' % plan['verdict'] in text.stdout
+        if start == '001' and backend != 'mysql':
+            # Upgrading delayed calls with rows fails at 006 there: said before it runs.
+            assert plan['failures'][0]['revision'] == '006'
+            assert 'Will fail: 006 add_column delayed_calls_v2: NOT NULL column ' \
+                   'processing without a default on a table of %d rows' % ROWS in text.stdout
 
 
 def test_plan_names_the_copy_that_blocks_writes(cli, make_db):
@@ -112,6 +116,9 @@ def test_plan_names_the_copy_that_blocks_writes(cli, make_db):
     cli.run('mistral', 'upgrade', '041', url=url)
     code, data = cli.json('mistral', 'plan', '043', url=url)
     assert code == 0 and data['details']['plan']['verdict'] == 'online-safe'
+    cli.run('mistral', 'upgrade', 'head', url=url)
+    code, data = cli.json('mistral', 'plan', url=url)
+    assert code == 0 and data['details']['plan']['verdict'] == 'nothing pending'
 
 
 def test_plan_bad_revision_is_usage_error(cli, make_db):
@@ -121,3 +128,66 @@ def test_plan_bad_revision_is_usage_error(cli, make_db):
     assert proc.returncode == 2 and "unknown revision 'nosuch'" in proc.stderr
     proc = cli.run('mistral', 'plan', '005', url=url)
     assert proc.returncode == 2 and 'downgrade is not supported' in proc.stderr
+
+
+NEW_UNIQUE_KEY = '''"""Make workflow execution names unique."""
+from alembic import op
+
+revision = '046'
+down_revision = '045'
+
+
+def upgrade():
+    op.create_unique_constraint('uq_workflow_executions_v2_name',
+                                'workflow_executions_v2', ['name'])
+'''
+
+
+def test_rehearsal_predicts_a_unique_key_existing_rows_violate(cli, make_db, chain_copy):
+    package, env = chain_copy
+    (package / 'mistral' / 'versions' / '046_unique_names.py').write_text(NEW_UNIQUE_KEY)
+    url = make_db('mysql')
+    assert cli.run('mistral', 'upgrade', '045', url=url, env=env).returncode == 0
+    fill(url, ['workflow_executions_v2'], rows=500)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE workflow_executions_v2 SET name = 'same' LIMIT 2"))
+        databases = set(conn.execute(sa.text('SHOW DATABASES')).scalars())
+    code, data = cli.json('mistral', 'plan', '--rehearse', url=url, env=env)
+    rehearsal = data['details']['plan']['rehearsal']
+    assert rehearsal['failure']['revision'] == '046'
+    assert 'Duplicate entry' in rehearsal['failure']['error']
+    assert rehearsal['live_checks'][0]['error'].startswith(
+        "new unique key (name) is violated by existing rows, e.g. ('same',) occurs 2 times")
+    assert rehearsal['sampled']['workflow_executions_v2'] == 500
+    proc = cli.run('mistral', 'plan', '--rehearse', url=url, env=env)
+    assert 'Rehearsal: WILL FAIL at 046: ' in proc.stdout
+    # The live database is as it was, and the scratch database is gone.
+    assert cli.json('mistral', 'current', url=url, env=env)[1]['revision_after'] == ['045']
+    with engine.connect() as conn:
+        scratch = sa.engine.make_url(url).database + '_rehearsal_'
+        assert not [d for d in conn.execute(sa.text('SHOW DATABASES')).scalars()
+                    if d.startswith(scratch)]
+    engine.dispose()
+
+
+def test_rehearsal_says_when_it_may_not_create_a_database(cli, make_db):
+    url = make_db('mysql')
+    name = sa.engine.make_url(url).database
+    user = 'dbm_plan_%s' % uuid.uuid4().hex[:8]
+    admin = sa.create_engine(conftest.MYSQL_URL + '/mysql', poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.execute(sa.text("CREATE USER '%s'@'%%' IDENTIFIED BY 'Plan-pw-1'" % user))
+        conn.execute(sa.text("GRANT ALL ON `%s`.* TO '%s'@'%%'" % (name, user)))
+    try:
+        limited = sa.engine.make_url(url).set(username=user, password='Plan-pw-1')
+        limited = limited.render_as_string(hide_password=False)
+        cli.run('mistral', 'upgrade', '040', url=limited)
+        proc = cli.run('mistral', 'plan', '--rehearse', url=limited)
+        assert ('Rehearsal: cannot create a scratch database on this server' in proc.stdout
+                and 'plus creating a database' in proc.stdout)
+        assert 'Plan-pw-1' not in proc.stdout + proc.stderr
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text("DROP USER '%s'@'%%'" % user))
+        admin.dispose()

@@ -68,7 +68,7 @@ def build(conn, service, current, revisions):
             'from': list(current), 'to': revisions[-1].revision if revisions else None,
             'estimates': "rows and bytes are the server's statistics (estimates)"
                          if dialect != 'sqlite' else 'rows are exact counts',
-            'revisions': [], 'tables': {}, 'blocking': [], 'breaking': []}
+            'revisions': [], 'tables': {}, 'blocking': [], 'breaking': [], 'failures': []}
     if not revisions:
         plan['verdict'] = 'nothing pending'
         return plan
@@ -100,6 +100,9 @@ def build(conn, service, current, revisions):
             plan['blocking'].append(step)
         if claim['effect'] == classify.BREAKING:
             plan['breaking'].append(dict(step, why=claim['why']))
+        if claim.get('fails_if_rows') and entry['rows'] > 0:
+            plan['failures'].append(dict(step, why='%s on a table of %d rows' % (
+                claim['fails_if_rows'], entry['rows'])))
     plan['revisions'] = [{'revision': r.revision, 'description': runner.describe(r),
                           'operations': by_revision.get(r.revision, [])}
                          for r in revisions]
@@ -108,4 +111,7 @@ def build(conn, service, current, revisions):
                        'blocks writes' if plan['blocking'] else 'online-safe')
     if plan['breaking'] and plan['blocking']:
         plan['verdict'] = 'blocks writes and breaks running code'
+    if plan['failures']:
+        plan['verdict'] = 'will fail at %s; %s' % (plan['failures'][0]['revision'],
+                                                   plan['verdict'])
     return plan

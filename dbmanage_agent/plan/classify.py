@@ -312,5 +312,10 @@ def classify(op, dialect, schema):
         claim.update(rebuild=rebuilt, note=reason,
                      writes_wait=op.kind not in ('create_table',),
                      blocks_writes=rebuilt or op.kind in ('create_index', 'add_constraint'))
+    d = op.details
+    if (op.kind == 'add_column' and dialect != 'mysql' and not d['nullable']
+            and not d['server_default']):
+        # MariaDB fills an implicit default; the others refuse existing rows.
+        claim['fails_if_rows'] = 'NOT NULL column %s without a default' % d['column']
     schema.apply(op)
     return claim

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import io
 import re
+import time
 import weakref
 
 from sqlalchemy import schema as sa_schema
@@ -35,6 +36,8 @@ class Operation:
     sql: list = dataclasses.field(default_factory=list)
     #: SQLite only: the batch around this operation copies the table.
     rebuild: bool = False
+    #: Wall time, in online runs.
+    seconds: float = 0.0
 
 
 def _type(type_, dialect):
@@ -174,6 +177,7 @@ class Recorder:
             self._rebuild = max(0, self._rebuild - 1)
             self.pending.append(op)
             self.current, self._depth = op, 1
+            started = time.perf_counter()
             try:
                 return method(*args, **kw)
             except NotImplementedError:
@@ -182,6 +186,7 @@ class Recorder:
                 if not op.rebuild:
                     raise
             finally:
+                op.seconds = time.perf_counter() - started
                 self.current, self._depth = None, 0
         return call
 
@@ -230,3 +235,13 @@ def pending(service, dialect, current, target):
     except runner._alembic_errors() as exc:
         raise errors.UsageError(str(exc).splitlines()[0])
     return recorder.operations
+
+
+def run_online(conn, service, target, recorder):
+    """Upgrade ``conn`` to ``target`` with ``recorder`` watching every operation."""
+    from alembic import command
+    cfg = runner._alembic_config(service, connection=conn,
+                                 on_configured=recorder.configured,
+                                 on_version_apply=recorder.applied)
+    runner._settle(conn)
+    command.upgrade(cfg, target)

@@ -195,7 +195,6 @@ def walk(conn, service, revisions=None, report=None):
     ``revisions`` (ids) limits which revisions are checked; the others run
     plainly in between. Returns a Report.
     """
-    from alembic import command
     report = report or Report()
     started = time.monotonic()
     dialect = conn.dialect.name
@@ -212,14 +211,10 @@ def walk(conn, service, revisions=None, report=None):
         current = runner.current_heads(conn)
         planned = build.build(conn, service, current, [step])
         watcher.claims = [op for rev in planned['revisions'] for op in rev['operations']]
-        cfg = runner._alembic_config(service, connection=conn,
-                                     on_configured=recorder.configured,
-                                     on_version_apply=recorder.applied)
-        runner._settle(conn)
         for name, fn, retval in hooks:
             event.listen(conn, name, fn, retval=retval)
         try:
-            command.upgrade(cfg, step.revision)
+            collect.run_online(conn, service, step.revision, recorder)
         finally:
             for name, fn, retval in hooks:
                 event.remove(conn, name, fn)

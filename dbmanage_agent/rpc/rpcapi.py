@@ -56,8 +56,9 @@ class _CommandsMixin:
     def compare(self):
         return self._call('compare', '1.0')
 
-    def plan(self, revision='head', rehearse=False):
-        return self._call('plan', '1.2', revision=revision, rehearse=rehearse)
+    def plan(self, revision='head', rehearse=False, sample_rows=None):
+        return self._call('plan', '1.2', revision=revision, rehearse=rehearse,
+                          sample_rows=sample_rows)
 
     def downgrade(self, revision=None, delta=None, sql=False):
         return self._call('downgrade', '1.0', revision=revision, delta=delta, sql=sql)
