@@ -114,8 +114,8 @@ def _cost(op, dialect):
 def _plan_text(plan):
     """One line per operation, then a summary line; blocking steps say WAIT."""
     where = '%s -> %s' % (', '.join(plan['from']) or 'base', plan['to'] or 'nothing')
-    lines = ['Plan %s on %s (claims hold for %s; %s)'
-             % (where, plan['server'], plan['claims_hold_for'], plan['estimates'])]
+    lines = ['Plan %s on %s' % (where, plan['server']),
+             'Claims hold for %s; %s' % (plan['claims_hold_for'], plan['estimates'])]
     rows = [('REV', 'OPERATION', 'TABLE', 'ROWS', 'SIZE', 'EFFECT', 'COST')]
     for rev in plan['revisions']:
         for op in rev['operations']:
@@ -128,7 +128,9 @@ def _plan_text(plan):
     blocking = ', '.join('%s %s %s (%s rows)' % (s['revision'], s['kind'], s['table'], s['rows'])
                          for s in plan['blocking'][:5]) or 'none'
     largest = ', '.join('%s %s rows %s' % (name, t['rows'], _size(t['bytes'])) for name, t in
-                        sorted(plan['tables'].items(), key=lambda kv: -kv[1]['rows'])[:3])
+                        sorted(plan['tables'].items(),
+                               key=lambda kv: (-kv[1]['rows'], -(kv[1]['bytes'] or 0)))[:3]
+                        if t['rows'])
     lines.append('Summary: %s; writes wait: %s; breaking: %d; largest tables: %s'
                  % (plan['verdict'], blocking, len(plan['breaking']), largest or 'none'))
     for failure in plan['failures']:
