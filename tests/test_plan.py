@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import conftest
+from tests.test_agent import agents, remote, secret_mysql, topics  # noqa: F401 (fixtures)
 
 #: (service, revisions to plan from, tables that get rows when present)
 CHAINS = {
@@ -191,3 +192,21 @@ def test_rehearsal_says_when_it_may_not_create_a_database(cli, make_db):
         with admin.begin() as conn:
             conn.execute(sa.text("DROP USER '%s'@'%%'" % user))
         admin.dispose()
+
+
+def test_plan_through_the_agent(agents, remote, secret_mysql):
+    from tests.test_agent import PASSWORD
+    agents(secret_mysql)
+    assert remote('mistral', 'upgrade', '030').returncode == 0
+    name = sa.engine.make_url(secret_mysql).database
+    fill('%s/%s?charset=utf8mb4' % (conftest.MYSQL_URL, name), ['workflow_executions_v2'])
+    proc = remote('mistral', '--json', 'plan', '--rehearse')
+    data = json.loads(proc.stdout)
+    plan = data['details']['plan']
+    assert proc.returncode == data['exit_code'] == 8
+    assert plan['revisions'][0]['revision'] == '031' and plan['to'] == '045'
+    assert plan['blocking'][0]['table'] == 'workflow_executions_v2'
+    # The agent's account may not create databases: said, with no secret in it.
+    assert 'plus creating a database' in plan['rehearsal']['error']
+    assert PASSWORD not in proc.stdout + proc.stderr
+    assert remote('mistral', 'plan', '031').returncode == 0
