@@ -129,6 +129,11 @@ def _copy_sample(live, scratch, tables, limit):
         data = rows.get(table.name)
         if not data:
             continue
+        key = [c.name for c in table.primary_key.columns]
+        if key:
+            # Rows the migrations seeded (lookup tables) are there already.
+            seeded = set(scratch.execute(sa.select(*table.primary_key.columns)).tuples())
+            data = [r for r in data if tuple(r[k] for k in key) not in seeded]
         for i in range(0, len(data), _BATCH):
             scratch.execute(table.insert(), data[i:i + _BATCH])
         copied[table.name] = len(data)
@@ -238,7 +243,7 @@ def _rehearse_on(scratch, live_engine, service, current, pending, plan, limit, r
             'operation': '%s %s' % (failed.kind, failed.table) if failed else '',
             'error': _one_line(exc)}
     report['seconds'] = round(time.monotonic() - started, 3)
-    report['expected_seconds'] = round(_scaled(plan, recorder, copied), 3)
+    report['expected_seconds'] = round(report['seconds'] + _extra(plan, recorder, copied), 3)
 
 
 def _failed_revision(recorder, pending):
@@ -249,13 +254,14 @@ def _failed_revision(recorder, pending):
     return pending[-1].revision
 
 
-def _scaled(plan, recorder, copied):
-    """Measured seconds, each scalable operation scaled by live rows / sampled rows."""
+def _extra(plan, recorder, copied):
+    """Seconds the live row counts add: each scalable operation, scaled by
+    live rows / sampled rows, beyond what the sample took."""
     claims = [op for rev in plan['revisions'] for op in rev['operations']]
-    total = 0.0
+    extra = 0.0
     for claim, op in zip(claims, recorder.operations + recorder.pending):
         live_rows = (plan['tables'].get(op.table) or {}).get('rows', 0)
         sampled = copied.get(op.table, 0)
-        factor = live_rows / sampled if sampled and live_rows > sampled and _scales(claim) else 1
-        total += op.seconds * factor
-    return total
+        if sampled and live_rows > sampled and _scales(claim):
+            extra += op.seconds * (live_rows / sampled - 1)
+    return extra
