@@ -231,7 +231,8 @@ def pending(service, dialect, current, target):
                                  on_version_apply=recorder.applied)
     from alembic import command
     try:
-        command.upgrade(cfg, '%s:%s' % (start, target), sql=True)
+        with _alembic_run():
+            command.upgrade(cfg, '%s:%s' % (start, target), sql=True)
     except runner._alembic_errors() as exc:
         raise errors.UsageError(str(exc).splitlines()[0])
     return recorder.operations
@@ -244,4 +245,11 @@ def run_online(conn, service, target, recorder):
                                  on_configured=recorder.configured,
                                  on_version_apply=recorder.applied)
     runner._settle(conn)
-    command.upgrade(cfg, target)
+    with _alembic_run():
+        command.upgrade(cfg, target)
+
+
+def _alembic_run():
+    # Alembic keeps a run's state in module globals: where the runner
+    # serialises its own runs with a lock, these runs take it too.
+    return getattr(runner, 'ALEMBIC_LOCK', None) or contextlib.nullcontext()
