@@ -20,12 +20,8 @@ CHAINS = {
 ROWS = 2000
 
 
-def _value(column, i, conn):
+def _value(column, i):
     type_ = column.type
-    if column.foreign_keys:
-        fk = next(iter(column.foreign_keys))
-        return conn.execute(sa.select(fk.column).order_by(
-            sa.func.length(fk.column)).limit(1)).scalar()
     if isinstance(type_, sa.Boolean) or getattr(type_, 'display_width', None) == 1:
         return False     # MySQL reflects BOOL as TINYINT(1)
     if isinstance(type_, (sa.Integer, sa.Numeric)):
@@ -39,7 +35,8 @@ def _value(column, i, conn):
 
 
 def fill(url, tables, rows=ROWS):
-    """Insert ``rows`` rows into each of ``tables`` that exists (FKs to seed rows)."""
+    """Insert ``rows`` rows into each empty one of ``tables``; NOT NULL foreign
+    keys point at the shortest value of the referenced (seeded) table."""
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
         meta = sa.MetaData()
@@ -50,13 +47,17 @@ def fill(url, tables, rows=ROWS):
             table = sa.Table(name, meta, autoload_with=conn)
             if conn.execute(sa.select(sa.func.count()).select_from(table)).scalar():
                 continue
-            if any(c.foreign_keys and not c.nullable and not _value(c, 0, conn)
-                   for c in table.columns):
+            filled = [c for c in table.columns if not c.nullable or c.primary_key]
+            parents = {}
+            for c in filled:
+                for fk in c.foreign_keys:
+                    parents[c.name] = conn.execute(sa.select(fk.column).order_by(
+                        sa.func.length(fk.column)).limit(1)).scalar()
+            if None in parents.values():
                 continue
             conn.execute(table.insert(), [
-                {c.name: _value(c, i, conn) for c in table.columns
-                 if not c.nullable or c.primary_key or c.foreign_keys}
-                for i in range(rows)])
+                {c.name: parents[c.name] if c.name in parents else _value(c, i)
+                 for c in filled} for i in range(rows)])
         analyze = {'mysql': 'ANALYZE TABLE %s', 'postgresql': 'ANALYZE %s'}.get(
             conn.dialect.name)
         for name in sorted(set(tables) & existing) if analyze else ():
