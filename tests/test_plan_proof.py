@@ -4,7 +4,8 @@ Each revision is planned from the live database and then run with its
 statements watched (dbmanage_agent.plan.prove): on MariaDB every ALTER runs
 with the claimed ALGORITHM/LOCK forced after the next cheaper one was
 refused; on PostgreSQL pg_locks and relfilenode must agree with the claimed
-lock and rewrite. The walks cover every revision of both chains.
+lock and rewrite; on SQLite the tables rebuilt must be the ones claimed. The
+walks cover every revision of both chains.
 """
 import pytest
 import sqlalchemy as sa
@@ -64,3 +65,10 @@ def test_a_refused_cheaper_algorithm_is_reported(make_db):
             _walk(url, 'mistral')
     finally:
         classify.mysql = original
+
+
+@pytest.mark.parametrize('service', ['mistral', 'lbaas'])
+def test_sqlite_rebuilds_exactly_the_tables_claimed(make_db, service):
+    report = _walk(make_db('sqlite'), service)
+    assert report.contradictions == []
+    assert report.observed > 10      # tables rebuilt, each one claimed

@@ -12,6 +12,8 @@ watched:
   the table must be the claimed one (or the one it held already, if
   stronger), and the table's relfilenode must change exactly when a rewrite
   is claimed.
+* SQLite: the tables claimed rebuilt by a revision are exactly those its
+  batches copy into a temporary table.
 
 Run it by hand on any server: ``python -m dbmanage_agent.plan.prove
 SERVICE URL`` walks the whole chain from base on an empty database at URL
@@ -184,8 +186,29 @@ class _Watcher:
                 self.fail(op, 'relfilenode %s -> %s, claimed rewrite=%s'
                           % (state['node'], node, claim['rewrite']))
 
+    # -- SQLite --------------------------------------------------------------
+    # Online, a rebuilding batch runs as create/copy/drop/rename of a
+    # temporary table rather than as the operations the plan lists, so the
+    # claim is checked per revision: the tables claimed rebuilt are exactly
+    # those copied into an ``_alembic_tmp_`` table.
+    def sqlite_before(self, conn, cursor, statement, parameters, context, executemany):
+        match = re.match(r'\s*CREATE TABLE "?_alembic_tmp_(\w+?)"?\s*\(', statement)
+        if match:
+            self.state.setdefault('rebuilt', set()).add(match.group(1))
+
+    def sqlite_done(self, revision):
+        claimed = {c['table'] for c in self.claims if c['rebuild']}
+        rebuilt = self.state.get('rebuilt', set())
+        if claimed != rebuilt:
+            self.report.contradictions.append('%s: claimed rebuilt %s, rebuilt %s' % (
+                revision, sorted(claimed), sorted(rebuilt)))
+        self.report.checked += len(self.claims)
+        self.report.observed += len(rebuilt)
+        self.report.kinds.update(c['kind'] for c in self.claims)
+
     def revision_done(self):
-        self.report.observed += sum(1 for s in self.state.values() if s.get('observed'))
+        self.report.observed += sum(1 for s in self.state.values()
+                                    if isinstance(s, dict) and s.get('observed'))
         self.claims, self.seen, self.state = [], {}, {}
 
 
@@ -201,9 +224,10 @@ def walk(conn, service, revisions=None, report=None):
     script = runner.script_directory(service)
     recorder = collect.Recorder()
     watcher = _Watcher(recorder, report, dialect)
-    hooks = ([('before_cursor_execute', watcher.mysql_before, True)] if dialect == 'mysql'
-             else [('before_cursor_execute', watcher.pg_before, False),
-                   ('after_cursor_execute', watcher.pg_after, False)])
+    hooks = {'mysql': [('before_cursor_execute', watcher.mysql_before, True)],
+             'postgresql': [('before_cursor_execute', watcher.pg_before, False),
+                            ('after_cursor_execute', watcher.pg_after, False)],
+             'sqlite': [('before_cursor_execute', watcher.sqlite_before, False)]}[dialect]
     for step in runner.plan_upgrade(script, runner.current_heads(conn), 'head'):
         if revisions is not None and step.revision not in revisions:
             runner.upgrade(conn, service, step.revision)
@@ -218,7 +242,9 @@ def walk(conn, service, revisions=None, report=None):
         finally:
             for name, fn, retval in hooks:
                 event.remove(conn, name, fn)
-        if len(watcher.seen) != len(watcher.claims):
+        if dialect == 'sqlite':
+            watcher.sqlite_done(step.revision)
+        elif len(watcher.seen) != len(watcher.claims):
             report.contradictions.append('%s: planned %d operations, ran %d' % (
                 step.revision, len(watcher.claims), len(watcher.seen)))
         watcher.revision_done()
