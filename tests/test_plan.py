@@ -179,7 +179,6 @@ def test_rehearsal_predicts_a_unique_key_existing_rows_violate(cli, make_db, cha
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE workflow_executions_v2 SET name = 'same' LIMIT 2"))
-        databases = set(conn.execute(sa.text('SHOW DATABASES')).scalars())
     code, data = cli.json('mistral', 'plan', '--rehearse', url=url, env=env)
     rehearsal = data['details']['plan']['rehearsal']
     assert rehearsal['failure']['revision'] == '046'
@@ -220,7 +219,7 @@ def test_rehearsal_says_when_it_may_not_create_a_database(cli, make_db):
         admin.dispose()
 
 
-def test_plan_through_the_agent(agents, remote, secret_mysql):
+def test_plan_through_the_agent(agents, remote, secret_mysql):  # noqa: F811 (fixtures)
     from tests.test_agent import PASSWORD
     agents(secret_mysql)
     assert remote('mistral', 'upgrade', '030').returncode == 0

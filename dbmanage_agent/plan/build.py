@@ -65,7 +65,8 @@ def build(conn, service, current, revisions):
     server = stats.server_version(conn)
     plan = {'dialect': dialect, 'server': server,
             'claims_hold_for': _holds_for(dialect, server),
-            'from': list(current), 'to': revisions[-1].revision if revisions else None,
+            'from': list(current),
+            'to': revisions[-1].revision if revisions else (current or [None])[0],
             'estimates': "rows and bytes are the server's statistics (estimates)"
                          if dialect != 'sqlite' else 'rows are exact counts',
             'revisions': [], 'tables': {}, 'blocking': [], 'breaking': [], 'failures': []}

@@ -187,7 +187,8 @@ def _mysql_nullable(d):
 
 def _alter_statement_kind(sql):
     """Algorithm of a raw ALTER that only drops and adds indexes."""
-    clauses = re.split(r',\s*(?![^()]*\))', re.sub(r'^\s*ALTER\s+TABLE\s+\S+\s+', '', sql, flags=re.I))
+    body = re.sub(r'^\s*ALTER\s+TABLE\s+\S+\s+', '', sql, flags=re.I)
+    clauses = re.split(r',\s*(?![^()]*\))', body)
     if all(re.match(r'\s*(DROP\s+(INDEX|KEY)|ADD\s+(UNIQUE\s+)?(INDEX|KEY))', c, re.I)
            for c in clauses):
         return 'NOCOPY', 'NONE', 'index changes only'

@@ -24,7 +24,6 @@ import re
 import sys
 import time
 
-import sqlalchemy as sa
 from sqlalchemy import event
 
 from dbmanage_agent import runner
