@@ -139,11 +139,10 @@ def _validate(args):
         value = args.get(key)
         if value is not None and not (isinstance(value, str) and pattern.match(value)):
             raise errors.UsageError('invalid %s %r' % (key, str(value)[:80]))
-    for key in ('delta', 'sample_rows'):
-        value = args.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise errors.UsageError('%s must be an integer' % key)
-    for key in ('sql', 'verbose', 'rehearse'):
+    delta = args.get('delta')
+    if delta is not None and (not isinstance(delta, int) or isinstance(delta, bool)):
+        raise errors.UsageError('delta must be an integer')
+    for key in ('sql', 'verbose'):
         if key in args and not isinstance(args[key], bool):
             raise errors.UsageError('%s must be true or false' % key)
 

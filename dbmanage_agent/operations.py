@@ -284,6 +284,10 @@ def plan(ctx, result, revision='head', rehearse=False, sample_rows=None):
     table or breaks running code.
     """
     from dbmanage_agent.plan import build
+    if not isinstance(rehearse, bool):
+        raise errors.UsageError('rehearse must be true or false')
+    if sample_rows is not None and (type(sample_rows) is not int or sample_rows < 1):
+        raise errors.UsageError('sample_rows must be a positive integer')
     script = _fill_chain(ctx, result)
     with _connection(ctx) as conn:
         result.revision_before = result.revision_after = runner.current_heads(conn)
