@@ -22,6 +22,8 @@ common = dict(
 def run_offline():
     url = attrs.get('url') or config.get_main_option('sqlalchemy.url')
     context.configure(url=url, literal_binds=True, **common)
+    if attrs.get('on_configured'):
+        attrs['on_configured'](context.get_context())
     with context.begin_transaction():
         context.run_migrations()
 

@@ -13,6 +13,8 @@ code  meaning
 5     check_migration found more than one head or a broken chain
 6     wait timed out before the database reached the revision
 7     the migration lock was lost during the run (stopped between revisions)
+8     plan: pending work blocks writes on a non-empty table or breaks
+      running code (not an error: the plan is printed)
 ====  ==========================================
 """
 
@@ -24,6 +26,7 @@ UNREACHABLE = 4
 CHECK_FAILED = 5
 WAIT_TIMEOUT = 6
 LOCK_LOST = 7
+PLAN_BLOCKS = 8
 
 
 class DbManageError(Exception):

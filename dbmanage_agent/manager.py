@@ -23,7 +23,7 @@ from dbmanage_agent import operations
 from dbmanage_agent.result import Result
 
 LOG = logging.getLogger(__name__)
-API_VERSION = '1.1'
+API_VERSION = '1.2'
 
 # A revision argument is an id, head/heads/base, +N, or START:END of those:
 # never SQL, never a path.
@@ -146,6 +146,10 @@ class AgentManager:
 
     def compare(self, ctxt):
         return self._run(ctxt, 'compare')
+
+    def plan(self, ctxt, revision='head', rehearse=False, sample_rows=None):
+        return self._run(ctxt, 'plan', revision=revision, rehearse=rehearse,
+                         sample_rows=sample_rows)
 
     def downgrade(self, ctxt, revision=None, delta=None, sql=False):
         return self._run(ctxt, 'downgrade')

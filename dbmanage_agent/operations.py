@@ -300,6 +300,31 @@ def compare(ctx, result):
     result.details.update(differences=diffs, upgrade_code=code)
 
 
+def plan(ctx, result, revision='head', rehearse=False, sample_rows=None):
+    """The pending revisions' operations and what each costs on this server.
+
+    Exit code PLAN_BLOCKS when pending work blocks writes on a non-empty
+    table or breaks running code.
+    """
+    from dbmanage_agent.plan import build
+    if not isinstance(rehearse, bool):
+        raise errors.UsageError('rehearse must be true or false')
+    if sample_rows is not None and (type(sample_rows) is not int or sample_rows < 1):
+        raise errors.UsageError('sample_rows must be a positive integer')
+    script = _fill_chain(ctx, result)
+    with _connection(ctx) as conn:
+        result.revision_before = result.revision_after = runner.current_heads(conn)
+        pending = runner.plan_upgrade(script, result.revision_before, revision or 'head')
+        result.details['plan'] = found = build.build(
+            conn, ctx.service, result.revision_before, pending)
+    if rehearse and pending:
+        from dbmanage_agent.plan import rehearse as rehearsal
+        found['rehearsal'] = rehearsal.run(ctx, result.revision_before, pending, plan=found,
+                                           sample_rows=sample_rows or rehearsal.SAMPLE_ROWS)
+    if found['blocking'] or found['breaking'] or found['failures']:
+        result.exit_code = errors.PLAN_BLOCKS
+
+
 def downgrade(ctx, result, **ignored):
     """Refused: a failed upgrade is undone by restoring a backup."""
     raise errors.UsageError('downgrade is not supported: restore the database '
@@ -308,7 +333,7 @@ def downgrade(ctx, result, **ignored):
 
 COMMANDS = {f.__name__: f for f in (current, history, heads, branches,
                                     check_migration, upgrade, stamp, populate,
-                                    compare, downgrade, break_lock)}
+                                    compare, plan, downgrade, break_lock)}
 #: Commands that change the database (and take the migration lock).
 WRITES = {'upgrade', 'stamp', 'populate'}
 

@@ -58,6 +58,14 @@ def add_command_parsers(subparsers):
                         help='fill it with the differences between the head '
                              'models and the database')
     parser.add_argument('--rev-id', dest='rev_id')
+    parser = subparsers.add_parser('plan', help='what an upgrade would do to '
+                                   'this database (exit 8 if it blocks writes '
+                                   'or breaks running code)')
+    parser.add_argument('revision', nargs='?', default='head')
+    parser.add_argument('--rehearse', action='store_true',
+                        help='also run it on a sampled copy and time it')
+    parser.add_argument('--sample-rows', type=int, default=None,
+                        help='rows copied per table for --rehearse (default 10000)')
     parser = subparsers.add_parser('wait', help='return once the database '
                                    'is at a revision (another node migrates)')
     parser.add_argument('--revision', default='head', help='head or an id')
@@ -136,6 +144,9 @@ def dispatch(api, service, args):
         return api.history(rev_range=args.rev_range, verbose=args.verbose)
     if name == 'break_lock':
         return api.break_lock(confirm=args.confirm)
+    if name == 'plan':
+        return api.plan(revision=args.revision, rehearse=args.rehearse,
+                        sample_rows=args.sample_rows)
     if name == 'wait':
         return api.wait(revision=args.revision, timeout=args.timeout)
     return getattr(api, name)()

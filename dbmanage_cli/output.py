@@ -5,6 +5,7 @@ import sys
 from dbmanage_agent import masking
 from dbmanage_agent.locks.holders import describe
 from dbmanage_agent.result import Result
+from dbmanage_cli import plan_text
 
 
 def local_result(service, command, **details):
@@ -86,6 +87,8 @@ def _text(result, verbose):
     if command == 'break_lock':
         return ('Broke the migration lock held by %s' % describe(result.lock)
                 if result.lock else 'No migration lock is held')
+    if command == 'plan':
+        return plan_text.render(result.details['plan'])
     if command == 'revision':
         differences = result.details['differences']
         if differences is None:
@@ -129,7 +132,7 @@ def show(result, prog, as_json=False, verbose=False):
     if as_json:
         print(json.dumps(result.to_dict(), sort_keys=True))
         return
-    if not result.ok:
+    if result.error is not None:
         print('%s: error: %s' % (prog, result.error), file=sys.stderr)
         return
     text = _text(result, verbose)

@@ -9,6 +9,7 @@ API version history:
 * 1.0 - ping, current, history, heads, branches, check_migration, upgrade,
   stamp, populate, compare, downgrade (refused).
 * 1.1 - break_lock.
+* 1.2 - plan.
 
 Before its first command the client asks the agent's ``ping`` (service and
 API version) and refuses, executing nothing, an agent of another service
@@ -55,6 +56,10 @@ class _CommandsMixin:
 
     def compare(self):
         return self._call('compare', '1.0')
+
+    def plan(self, revision='head', rehearse=False, sample_rows=None):
+        return self._call('plan', '1.2', revision=revision, rehearse=rehearse,
+                          sample_rows=sample_rows)
 
     def downgrade(self, revision=None, delta=None, sql=False):
         return self._call('downgrade', '1.0', revision=revision, delta=delta, sql=sql)

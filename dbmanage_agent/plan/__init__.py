@@ -1,0 +1,1 @@
+"""``plan``: what an upgrade will do to a live database, before it runs."""
