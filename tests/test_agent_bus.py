@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import conftest
+from tests import inprocess
 
 RABBIT_HOST = conftest.RABBIT_URL.split('@')[-1].split('/')[0]
 
@@ -167,21 +168,33 @@ def test_sql_history_current_answered_during_a_live_upgrade(bus, make_db):
 
 def test_second_write_gets_exit_3_after_lock_timeout(bus, make_db):
     url = make_db('mysql')
+    inprocess.run('mistral', url, 'upgrade', revision='040')
     one = bus()
     _, log = one.agent(url, lock_timeout=1)
     conf = one.client_conf()
-    upgrade = one.popen('mistral', 'upgrade', 'head', conf=conf,
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while 'Running upgrade' not in log.read_text():
-        assert time.monotonic() < deadline and upgrade.poll() is None
-        time.sleep(0.02)
-    started = time.monotonic()
-    second = one.run('mistral', 'stamp', 'head', conf=conf)
-    assert second.returncode == 3, (second.stdout, second.stderr)
-    assert time.monotonic() - started < 10
-    assert 'lock_timeout' in second.stderr and len(second.stderr.strip().splitlines()) == 1
+    # An open transaction that has read the table 041 alters holds its
+    # metadata lock: the agent's upgrade waits inside 041 until it ends.
+    blocker = sa.create_engine(url, poolclass=sa.pool.NullPool).connect()
+    blocker.execute(sa.text('SELECT COUNT(*) FROM workflow_executions_v2'))
+    try:
+        upgrade = one.popen('mistral', 'upgrade', '+1', conf=conf,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while 'Running upgrade 040 -> 041' not in log.read_text():
+            assert time.monotonic() < deadline and upgrade.poll() is None
+            time.sleep(0.02)
+        started = time.monotonic()
+        second = one.run('mistral', 'stamp', 'head', conf=conf)
+        assert second.returncode == 3, (second.stdout, second.stderr)
+        assert time.monotonic() - started < 10
+        assert 'lock_timeout' in second.stderr
+        assert len(second.stderr.strip().splitlines()) == 1
+        assert upgrade.poll() is None
+    finally:
+        blocker.rollback()
+        blocker.close()
     assert upgrade.wait(300) == 0
+    assert _revisions(url) == ['041']
 
 
 def test_two_concurrent_plus_one_apply_two_revisions(bus, make_db):
