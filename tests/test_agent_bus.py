@@ -456,6 +456,9 @@ def test_wait_polls_when_it_cannot_subscribe(bus, make_db):
 
 
 def test_agent_too_old_for_a_method_runs_nothing(bus, make_db):
+    from dbmanage_agent import manager
+    major, minor = manager.API_VERSION.split('.')
+    newer = '%s.%d' % (major, int(minor) + 1)
     url = make_db('mysql')
     one = bus()
     _, log = one.agent(url)
@@ -467,13 +470,13 @@ def test_agent_too_old_for_a_method_runs_nothing(bus, make_db):
             'config.load(["--config-file", sys.argv[1], "heads"], "mistral", "x")\n'
             'api = rpcapi.AgentAPI(main.CONF, services.get("mistral"))\n'
             'try:\n'
-            '    api._call("upgrade", "1.1", revision="head")\n'
+            '    api._call("upgrade", "%s", revision="head")\n'
             'except errors.DbManageError as exc:\n'
-            '    print(exc.exit_code, exc.message)\n')
+            '    print(exc.exit_code, exc.message)\n') % newer
     proc = subprocess.run([conftest.sys.executable, '-c', code, str(one.client_conf())],
                           capture_output=True, text=True, timeout=60, cwd=conftest.ROOT)
     assert proc.stdout.startswith('4 '), (proc.stdout, proc.stderr)
-    assert 'speaks API 1.0; upgrade needs 1.1' in proc.stdout
+    assert 'speaks API %s; upgrade needs %s' % (manager.API_VERSION, newer) in proc.stdout
     assert 'audit:' not in log.read_text()
     assert not _has_version_table(url)
 
