@@ -37,6 +37,7 @@ def build_context(conf, service, emit=None):
         lock_timeout=conf.db_manage.lock_timeout,
         connect_timeout=conf.db_manage.connect_timeout,
         retry_attempts=conf.db_manage.retry_attempts,
+        fresh_install=conf.db_manage.fresh_install,
         emit=emit)
 
 

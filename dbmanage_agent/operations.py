@@ -22,6 +22,7 @@ from dbmanage_agent.readonly import (branches, check_migration, current,  # noqa
 from dbmanage_agent.result import Result
 
 # Read-only commands need none of these (nor SQLAlchemy and Alembic behind them).
+baseline = lazy.module('dbmanage_agent.baseline')
 lock = lazy.module('dbmanage_agent.lock')
 retry = lazy.module('dbmanage_agent.retry')
 runner = lazy.module('dbmanage_agent.runner')
@@ -39,6 +40,7 @@ class Context:
     lock_timeout: float = 300.0
     connect_timeout: float = 10.0
     retry_attempts: int = 4
+    fresh_install: str = 'baseline'   # or 'chain': see baseline.py
     #: ``emit(event_type, payload)`` receives start/revision/end/error events.
     emit: object = None
     announced: bool = False
@@ -130,6 +132,7 @@ def upgrade(ctx, result, revision=None, delta=None, sql=False):
 
 def _upgrade_once(ctx, result, script, target):
     with _locked(ctx, result) as conn:
+        baseline.recover(conn, ctx.service)
         before = runner.current_heads(conn)
         if not result.applied:
             result.revision_before = before
@@ -145,7 +148,10 @@ def _upgrade_once(ctx, result, script, target):
                       description=step.description, duration=step.duration,
                       remaining=len(remaining))
 
-        if plan:
+        fresh = baseline.upgrade(ctx, conn, before, plan, applied)
+        if fresh:
+            result.details['fresh_install'] = fresh
+        if plan and fresh != 'baseline':
             runner.upgrade(conn, ctx.service, plan[-1].revision,
                            on_applied=applied)
         result.revision_after = runner.current_heads(conn)
