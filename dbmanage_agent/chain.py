@@ -243,8 +243,8 @@ def _signature(versions_dir):
     """Name, size and mtime of every file: any edit, addition or removal
     changes it, and reading it costs a directory scan, not the files."""
     with os.scandir(versions_dir) as entries:
-        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
-                            for e in entries if e.is_file()))
+        stats = [(e.name, e.stat()) for e in entries if e.is_file()]
+    return tuple(sorted((name, st.st_size, st.st_mtime_ns) for name, st in stats))
 
 
 def _from_files(versions_dir):
