@@ -108,3 +108,11 @@ def test_an_interrupted_mysql_baseline_is_recovered(make_db, done):
     _upgrade('mistral', replayed, fresh_install='chain')
     assert conftest.schema_dump(interrupted) == conftest.schema_dump(replayed)
     assert _all_rows(interrupted) == _all_rows(replayed)
+
+
+def test_a_baseline_of_an_edited_chain_is_ignored(cli, make_db, chain_copy):
+    package, env = chain_copy
+    edited = package / 'mistral' / 'versions' / '045_add_scheduled_jobs_indexes.py'
+    edited.write_text(edited.read_text() + '\n# edited after the baseline was made\n')
+    code, data = cli.json('mistral', 'upgrade', 'head', url=make_db('sqlite'), env=env)
+    assert code == 0 and data['details']['fresh_install'] == 'chain'
