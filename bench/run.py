@@ -9,7 +9,9 @@ busy machine shows up in both:
 * ``python``: a bare ``python -c pass``;
 * ``import``: a process that only imports oslo.config and the DB driver
   (what a read-only command cannot avoid);
-* ``rpc``: a bare oslo.messaging RPC round trip to an echo server.
+* ``rpc``: a bare oslo.messaging RPC round trip to an echo server in the
+  same process, and ``ping`` to the agent (the same round trip as a command,
+  with an endpoint that does nothing).
 
 Per service and backend: a cold ``current`` (median of N processes) and
 its peak RSS, ``upgrade head`` on an empty database through the baseline
@@ -197,11 +199,15 @@ def bench_agent(repeat, tmp, bindir):
                 'for _ in range(200):\n'
                 '    t = time.perf_counter(); api.current(); laps.append(time.perf_counter() - t)\n'
                 'laps.sort()\n'
+                'pings = []\n'
+                'for _ in range(200):\n'
+                '    t = time.perf_counter(); api.ping(); pings.append(time.perf_counter() - t)\n'
+                'pings.sort()\n'
                 'assert api.upgrade(revision="head").ok\n'
-                'print(json.dumps([laps[99], laps[197], time.time()]))\n')
+                'print(json.dumps([laps[99], laps[197], pings[99], time.time()]))\n')
         events = Events(notify)
         try:
-            p50, p99, replied = json.loads(subprocess.run(
+            p50, p99, ping50, replied = json.loads(subprocess.run(
                 [sys.executable, '-c', code, str(conf)], capture_output=True, text=True,
                 check=True, cwd=ROOT).stdout)
             received = events.collect('db_manage.upgrade.end')
@@ -214,6 +220,7 @@ def bench_agent(repeat, tmp, bindir):
                 'warm_rpc_current_p50_ms': round(p50 * 1000, 2),
                 'warm_rpc_current_p99_ms': round(p99 * 1000, 2),
                 'floor_rpc_p50_ms': floor_p50, 'floor_rpc_p99_ms': floor_p99,
+                'floor_agent_ping_p50_ms': round(ping50 * 1000, 2),
                 'upgrade_end_event_after_reply_ms': round((arrival - replied) * 1000, 2),
                 'events_received': len(received)}
     finally:
@@ -259,11 +266,13 @@ def main():
                 show('%s/%s' % (service, backend), figures)
         if not args.no_agent:
             f = report['agent'] = bench_agent(args.repeat, tmp, args.bin)
-            print('%-18s warm current p50 %.2f ms, p99 %.2f ms (floor: bare RPC p50 %.2f ms, '
-                  'p99 %.2f ms); cold --use-agent current %.3f s (floor: import oslo.messaging '
-                  '%.3f s); upgrade.end event %.1f ms after the reply'
+            print('%-18s warm current p50 %.2f ms, p99 %.2f ms (floors: ping to the agent p50 '
+                  '%.2f ms, bare in-process RPC p50 %.2f ms, p99 %.2f ms); cold --use-agent '
+                  'current %.3f s (floor: import oslo.messaging %.3f s); upgrade.end event '
+                  '%.1f ms after the reply'
                   % ('agent', f['warm_rpc_current_p50_ms'], f['warm_rpc_current_p99_ms'],
-                     f['floor_rpc_p50_ms'], f['floor_rpc_p99_ms'], f['cold_agent_current_s'],
+                     f['floor_agent_ping_p50_ms'], f['floor_rpc_p50_ms'], f['floor_rpc_p99_ms'],
+                     f['cold_agent_current_s'],
                      f['floor_import_oslo_messaging_s'] or 0,
                      f['upgrade_end_event_after_reply_ms']), flush=True)
     report['load_average'] = {'start': load, 'end': os.getloadavg()}
