@@ -41,7 +41,8 @@ db_manage_opts = [
                     'the head schema and seed rows in one step from the '
                     'baseline stored beside the chain (identical to replaying '
                     'it; the chain is replayed when the baseline is missing or '
-                    'made at another head), "chain" replays every revision.'),
+                    'was made from other revision files), "chain" replays '
+                    'every revision.'),
     cfg.BoolOpt('use_agent', default=False,
                 help='Send commands to the dbmanage agent over RPC instead '
                      'of running them here; needs only transport_url.'),
