@@ -40,6 +40,13 @@ db_manage_opts = [
                help='Attempts for an operation that meets a transient '
                     'database error (lost connection, deadlock, lock wait '
                     'timeout) where running it again is safe.'),
+    cfg.StrOpt('fresh_install', default='baseline', choices=['baseline', 'chain'],
+               help='How upgrade builds an empty database: "baseline" creates '
+                    'the head schema and seed rows in one step from the '
+                    'baseline stored beside the chain (identical to replaying '
+                    'it; the chain is replayed when the baseline is missing or '
+                    'was made from other revision files), "chain" replays '
+                    'every revision.'),
     cfg.BoolOpt('use_agent', default=False,
                 help='Send commands to the dbmanage agent over RPC instead '
                      'of running them here; needs only transport_url.'),

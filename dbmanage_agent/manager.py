@@ -45,6 +45,7 @@ def build_context(conf, service, emit=None):
         coordination_url=conf.coordination.backend_url,
         connect_timeout=conf.db_manage.connect_timeout,
         retry_attempts=conf.db_manage.retry_attempts,
+        fresh_install=conf.db_manage.fresh_install,
         emit=emit)
 
 

@@ -10,17 +10,22 @@ import contextlib
 import dataclasses
 import inspect
 import logging
-import os
 import time
 import uuid
 
 from dbmanage_agent import dburl
 from dbmanage_agent import errors
 from dbmanage_agent import locks
+from dbmanage_agent import lazy
 from dbmanage_agent import masking
-from dbmanage_agent import retry
-from dbmanage_agent import runner
+from dbmanage_agent.readonly import (branches, check_migration, current,  # noqa: F401
+                                     heads, history)
 from dbmanage_agent.result import Result
+
+# Read-only commands need none of these (nor SQLAlchemy and Alembic behind them).
+baseline = lazy.module('dbmanage_agent.baseline')
+retry = lazy.module('dbmanage_agent.retry')
+runner = lazy.module('dbmanage_agent.runner')
 
 LOG = logging.getLogger(__name__)
 
@@ -37,10 +42,12 @@ class Context:
     coordination_url: str | None = None
     connect_timeout: float = 10.0
     retry_attempts: int = 4
+    fresh_install: str = 'baseline'   # or 'chain': see baseline.py
     #: ``emit(event_type, payload)`` receives start/revision/end/error events.
     emit: object = None
     announced: bool = False
     _engine: object = None
+    _versions: object = None   # version_table.Reader, kept for the next read
 
     def engine(self):
         if self._engine is None:
@@ -61,12 +68,16 @@ def _one_line(exc):
     return masking.scrub(text.splitlines()[0] if text else type(exc).__name__)
 
 
-@contextlib.contextmanager
-def _connection(ctx):
+def _announce_embedded(ctx):
     if ctx.embedded and not ctx.announced:
         ctx.announced = True
         LOG.warning('using the embedded database %s (no [database] '
                     'connection configured)', ctx.url)
+
+
+@contextlib.contextmanager
+def _connection(ctx):
+    _announce_embedded(ctx)
     engine = ctx.engine()
     try:
         conn = engine.connect()
@@ -96,86 +107,6 @@ def _fill_chain(ctx, result):
     return runner.script_directory(ctx.service)
 
 
-def _entry(rev, current=()):
-    return {
-        'revision': rev.revision,
-        'down_revision': rev.down_revision,
-        'description': runner.describe(rev),
-        'is_head': rev.is_head,
-        'is_branch_point': rev.is_branch_point,
-        'is_current': rev.revision in current,
-        'path': os.path.basename(rev.path),
-    }
-
-
-def current(ctx, result, verbose=False):
-    """The revision the database is at, and who migrates it now."""
-    script = _fill_chain(ctx, result)
-    with _connection(ctx) as conn:
-        result.revision_before = result.revision_after = runner.current_heads(conn)
-        try:
-            result.lock = locks.holder(ctx, conn)
-        except Exception as exc:
-            # The revision is the answer; who migrates is a bonus.
-            LOG.warning('cannot tell whether a migration is running: %s',
-                        _one_line(exc))
-    if verbose:
-        result.history = [_entry(runner.get_revision(script, rev),
-                                 result.revision_after)
-                          for rev in result.revision_after
-                          if rev in {r.revision for r in script.walk_revisions()}]
-
-
-def _peek_current(ctx):
-    """The database's revision for marking history, or () if unreachable."""
-    if ctx.embedded and not os.path.exists(dburl.parse(ctx.url).database or ''):
-        return ()
-    try:
-        with _connection(ctx) as conn:
-            return runner.current_heads(conn)
-    except Exception as exc:
-        LOG.debug('history without the current revision: %s', _one_line(exc))
-        return ()
-
-
-def history(ctx, result, rev_range=None, verbose=False):
-    """The chain, newest first, optionally limited to ``A:B``."""
-    script = _fill_chain(ctx, result)
-    lower, upper = 'base', 'heads'
-    if rev_range:
-        if ':' not in rev_range:
-            raise errors.UsageError('history range must look like A:B, A: or :B')
-        lower, upper = (part or default for part, default in
-                        zip(rev_range.split(':', 1), ('base', 'heads')))
-        for rev in (lower, upper):
-            if rev not in ('base', 'heads', 'head'):
-                runner.get_revision(script, rev)
-    result.revision_before = result.revision_after = _peek_current(ctx)
-    revs = script.iterate_revisions(upper, lower, inclusive=True) \
-        if lower != 'base' else script.iterate_revisions(upper, lower)
-    result.history = [_entry(r, result.revision_after) for r in revs]
-
-
-def heads(ctx, result):
-    """The head revision(s) of the chain."""
-    _fill_chain(ctx, result)
-
-
-def branches(ctx, result):
-    """The branch points of the chain (none for a linear history)."""
-    _fill_chain(ctx, result)
-
-
-def check_migration(ctx, result):
-    """Succeed only for one linear history; name the branch points otherwise."""
-    _fill_chain(ctx, result)
-    if len(result.heads) != 1:
-        raise errors.CheckFailed(
-            'the chain has %d heads (%s); branch points: %s'
-            % (len(result.heads), ', '.join(result.heads),
-               ', '.join(result.branches) or 'none'))
-
-
 def _target(revision, delta):
     if revision and delta:
         raise errors.UsageError('give a revision or --delta, not both')
@@ -203,6 +134,7 @@ def upgrade(ctx, result, revision=None, delta=None, sql=False):
 
 def _upgrade_once(ctx, result, script, target):
     with _locked(ctx, result) as conn:
+        baseline.recover(conn, ctx.service)
         before = runner.current_heads(conn)
         if not result.applied:
             result.revision_before = before
@@ -218,7 +150,10 @@ def _upgrade_once(ctx, result, script, target):
                       description=step.description, duration=step.duration,
                       remaining=len(remaining))
 
-        if plan:
+        fresh = baseline.upgrade(ctx, conn, before, plan, applied)
+        if fresh:
+            result.details['fresh_install'] = fresh
+        if plan and fresh != 'baseline':
             runner.upgrade(conn, ctx.service, plan[-1].revision,
                            on_applied=applied, before_revision=locks.fence(conn))
         result.revision_after = runner.current_heads(conn)

@@ -139,7 +139,8 @@ def dispatch(api, service, args):
     if name == 'stamp':
         return api.stamp(revision=args.revision, sql=args.sql)
     if name == 'current':
-        return api.current(verbose=args.verbose)
+        # A JSON reader gets every detail, who migrates now included.
+        return api.current(verbose=args.verbose or CONF.json)
     if name == 'history':
         return api.history(rev_range=args.rev_range, verbose=args.verbose)
     if name == 'break_lock':

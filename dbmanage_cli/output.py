@@ -71,6 +71,10 @@ def _text(result, verbose):
         lines = ['Running upgrade %s -> %s, %s (%.2f s)'
                  % (a.down_revision or '', a.revision, a.description, a.duration)
                  for a in result.applied]
+        if result.details.get('fresh_install') == 'baseline':
+            lines = ['Created the schema of %s in one step from the baseline (%d revisions, '
+                     '%.2f s)' % (_revs(result.revision_after, heads), len(result.applied),
+                                  result.duration)]
         if not result.applied:
             lines.append('Already at %s; nothing to upgrade'
                          % _revs(result.revision_after, heads))

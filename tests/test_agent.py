@@ -27,8 +27,9 @@ class Agent:
         self.conf = conftest.write_config(
             tmp_path / ('agent-%s.conf' % host), url,
             DEFAULT={'transport_url': conftest.RABBIT_URL},
+            # Replaying the chain: these tests stop agents inside revisions.
             db_manage={'service': service, 'topic': topic, 'host': host,
-                       'lock_timeout': 120},
+                       'lock_timeout': 120, 'fresh_install': 'chain'},
             oslo_messaging_notifications={'driver': 'messagingv2',
                                           'topics': notify_topic})
         self.proc = None

@@ -27,9 +27,11 @@ def _base_columns():
     ]
 
 
-def _base_indexes(table):
-    return [sa.Index('%s_%s' % (table, col), col)
-            for col in ('project_id', 'scope', 'state', 'updated_at')]
+def _create_base_indexes(table):
+    # One CREATE INDEX at a time, in this order: indexes handed to
+    # create_table come out in set order, which differs between runs.
+    for col in ('project_id', 'scope', 'state', 'updated_at'):
+        op.create_index('%s_%s' % (table, col), table, [col])
 
 
 def upgrade():
@@ -41,8 +43,8 @@ def upgrade():
         sa.Column('output', LongText(), nullable=True),
         sa.Column('task_execution_id', sa.String(36), nullable=True),
         sa.PrimaryKeyConstraint('id'),
-        *_base_indexes('action_executions_v2'),
     )
+    _create_base_indexes('action_executions_v2')
     op.create_table(
         'workflow_executions_v2',
         *_base_columns(),
@@ -53,8 +55,8 @@ def upgrade():
         sa.Column('context', LongText(), nullable=True),
         sa.Column('task_execution_id', sa.String(36), nullable=True),
         sa.PrimaryKeyConstraint('id'),
-        *_base_indexes('workflow_executions_v2'),
     )
+    _create_base_indexes('workflow_executions_v2')
     op.create_table(
         'task_executions_v2',
         *_base_columns(),
@@ -64,13 +66,13 @@ def upgrade():
         sa.Column('published', LongText(), nullable=True),
         sa.Column('workflow_execution_id', sa.String(36), nullable=True),
         sa.PrimaryKeyConstraint('id'),
-        *_base_indexes('task_executions_v2'),
-        sa.Index('task_executions_v2_workflow_execution_id',
-                 'workflow_execution_id'),
         sa.ForeignKeyConstraint(['workflow_execution_id'],
                                 ['workflow_executions_v2.id'],
                                 ondelete='CASCADE'),
     )
+    _create_base_indexes('task_executions_v2')
+    op.create_index('task_executions_v2_workflow_execution_id',
+                    'task_executions_v2', ['workflow_execution_id'])
 
     # The tables reference each other, so these two keys come afterwards.
     # Unnamed as upstream; SQLite's table rebuild needs a name.

@@ -21,9 +21,11 @@ def upgrade():
         sa.Column('updated_at', sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('name', 'namespace', 'project_id'),
-        sa.Index('code_sources_project_id', 'project_id'),
-        sa.Index('code_sources_scope', 'scope'),
     )
+    # Separate statements: indexes given to create_table come out in set
+    # order, which differs between runs.
+    op.create_index('code_sources_project_id', 'code_sources', ['project_id'])
+    op.create_index('code_sources_scope', 'code_sources', ['scope'])
     op.create_table(
         'dynamic_action_definitions',
         sa.Column('id', sa.String(36), nullable=False),
@@ -40,6 +42,8 @@ def upgrade():
         sa.ForeignKeyConstraint(['code_source_id'], ['code_sources.id'],
                                 ondelete='CASCADE'),
         sa.UniqueConstraint('name', 'namespace', 'project_id'),
-        sa.Index('dynamic_action_definitions_project_id', 'project_id'),
-        sa.Index('dynamic_action_definitions_scope', 'scope'),
     )
+    op.create_index('dynamic_action_definitions_project_id',
+                    'dynamic_action_definitions', ['project_id'])
+    op.create_index('dynamic_action_definitions_scope',
+                    'dynamic_action_definitions', ['scope'])

@@ -1,0 +1,348 @@
+"""Fresh installs in one step: the head schema from a per-dialect baseline.
+
+A baseline is the dump of a database the chain itself migrated from empty
+to head: its DDL exactly as the server reports it and every row the chain
+seeded, ``alembic_version`` included. It lives beside the chain
+(``<service package>/baseline/<dialect>.sql``) and names the head it was
+made at and a digest of the revision files; when either differs from the
+chain's, it is ignored and the chain replayed. Regenerate the baselines after adding a revision::
+
+    python -m dbmanage_agent.baseline mistral lbaas
+
+(needs ``pg_dump`` and the test servers, see ``--help``). The default test
+suite proves, per service and dialect, that the result is identical to
+replaying the chain.
+
+Seed values the chain takes from the clock at install time (``now``) are
+written as the same expression, so a baseline install stamps its own time.
+
+Crash safety: PostgreSQL and SQLite run the whole script in one transaction.
+MySQL commits each DDL statement, so a marker table is created first and
+dropped last; a run that finds it drops what the interrupted run created
+and starts again.
+"""
+import argparse
+import datetime
+import hashlib
+import re
+import sys
+import tempfile
+import time
+import uuid
+
+from dbmanage_agent import chain
+
+MARKER = 'dbmanage_baseline_in_progress'
+_HEADER = '-- dbmanage baseline: service=%s dialect=%s head=%s chain=%s\n'
+_END = '\n-- ;\n'   # ends every statement: seed text never holds this line
+
+# How a chain stamps the install time: in UTC, or in the session's time zone.
+NOW = {
+    'mysql': {'utc': 'UTC_TIMESTAMP()', 'local': 'CURRENT_TIMESTAMP'},
+    'postgresql': {'utc': "date_trunc('second', timezone('utc', now()))",
+                   'local': 'CURRENT_TIMESTAMP'},
+    'sqlite': {'utc': "datetime('now')", 'local': 'CURRENT_TIMESTAMP'},
+}
+# The generating session runs in this zone, so local and UTC stamps differ.
+_OFFSET = datetime.timedelta(hours=5)
+_SESSION_ZONE = {'mysql': "SET time_zone = '+05:00'",
+                 'postgresql': "SET TIME ZONE 'Etc/GMT-5'"}
+
+
+def path(service, dialect):
+    return service.folder / 'baseline' / ('%s.sql' % dialect)
+
+
+def read(service, dialect):
+    """The statements of the service's baseline for ``dialect``, or None.
+
+    None when there is no baseline or it was made at another head than the
+    chain's (then the chain is replayed).
+    """
+    found = path(service, dialect)
+    if not found.exists():
+        return None
+    text = found.read_text(encoding='utf-8')
+    heads = chain.load(service).heads
+    if len(heads) != 1 or not text.startswith(_header(service, dialect, heads[0])):
+        return None
+    return [s for s in (part.strip() for part in text.split(_END)[1:]) if s]
+
+
+def _header(service, dialect, head):
+    """Names the chain a baseline was made from: its head and a digest of
+    every revision file, so an edited revision makes it stale too."""
+    digest = hashlib.sha256()
+    for source in sorted(service.versions_dir.glob('*.py')):
+        digest.update(source.name.encode() + b'\0' + source.read_bytes() + b'\0')
+    return _HEADER % (service.name, dialect, head, digest.hexdigest()[:16])
+
+
+def _tables(conn):
+    """The service's tables: dbmanage's own (``dbmanage_*``: the lock on
+    Galera, the progress record, this marker) exist only while a run holds
+    the lock, and are neither the service's nor ours to drop here."""
+    import sqlalchemy as sa
+    return [t for t in sa.inspect(conn).get_table_names()
+            if not t.startswith('dbmanage_')]
+
+
+def recover(conn, service):
+    """Finish or undo a MySQL baseline that was interrupted.
+
+    The marker table exists from the baseline's first statement to its
+    last. With it, a database at the chain's head completed the baseline
+    (its version row is written last) and only the marker goes; any other
+    database holds part of a baseline on what was an empty database, and
+    all of it is dropped, so the run installs again.
+    """
+    if conn.dialect.name != 'mysql':
+        return
+    found = conn.exec_driver_sql("SHOW TABLES LIKE '%s'" % MARKER).fetchall()
+    if found:
+        from dbmanage_agent import runner
+        done = runner.current_heads(conn) == chain.load(service).heads
+        cursor = conn.connection.driver_connection.cursor()
+        if not done:
+            cursor.execute('SET FOREIGN_KEY_CHECKS=0')
+            for table in _tables(conn):
+                cursor.execute('DROP TABLE `%s`' % table)
+            cursor.execute('SET FOREIGN_KEY_CHECKS=1')
+        cursor.execute('DROP TABLE `%s`' % MARKER)
+        cursor.close()
+    if conn.in_transaction():
+        conn.commit()
+
+
+def install(conn, statements):
+    """Run a baseline on the empty database behind ``conn`` (an SQLAlchemy
+    connection with no transaction open)."""
+    raw_conn = conn.connection.driver_connection
+    cursor = raw_conn.cursor()
+    if conn.dialect.name == 'mysql':
+        # DDL commits at once here: the marker brackets the whole run, and
+        # the version row comes last (see ``recover``).
+        stamp = [s for s in statements if s.startswith('INSERT INTO `alembic_version`')]
+        cursor.execute('CREATE TABLE `%s` (started DATETIME)' % MARKER)
+        for statement in [s for s in statements if s not in stamp] + stamp:
+            cursor.execute(statement)
+        raw_conn.commit()
+        cursor.execute('DROP TABLE `%s`' % MARKER)
+    else:
+        if conn.dialect.name == 'sqlite':
+            cursor.execute('BEGIN')   # sqlite3 would commit each DDL statement
+        try:
+            for statement in statements:
+                cursor.execute(statement)
+        except BaseException:
+            raw_conn.rollback()
+            raise
+        raw_conn.commit()
+    cursor.close()
+
+
+def upgrade(ctx, conn, before, plan, on_applied):
+    """Install the head in one step if this is a fresh install to head.
+
+    For a database with no revision yet, returns the path taken:
+    ``baseline`` (done here) or ``chain`` (the caller replays it); None for
+    any other. Only a database with no table at all takes the baseline.
+    """
+    from dbmanage_agent import runner
+    from dbmanage_agent.result import Applied
+    if before or not plan:
+        return None
+    if ctx.fresh_install != 'baseline' or not plan[-1].is_head:
+        return 'chain'
+    statements = read(ctx.service, conn.dialect.name)
+    empty = not _tables(conn)
+    runner._settle(conn)
+    if statements is None or not empty:
+        return 'chain'
+    install(conn, statements)
+    for rev in plan:
+        on_applied(Applied(revision=rev.revision, down_revision=rev.down_revision,
+                           description=runner.describe(rev), duration=0.0))
+    return 'baseline'
+
+
+# -- making baselines ---------------------------------------------------------
+
+def _as_time(value):
+    if isinstance(value, datetime.datetime):
+        return value.replace(microsecond=0, tzinfo=None)
+    if isinstance(value, str) and re.match(r'^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d', value):
+        try:
+            return datetime.datetime.fromisoformat(value[:19])
+        except ValueError:
+            return None
+    return None
+
+
+def _rows(cursor, table, quote, literal, window, dialect):
+    """INSERTs for a table's rows; install-time stamps become expressions."""
+    cursor.execute('SELECT * FROM %s' % (quote % table))
+    names = [d[0] for d in cursor.description]
+    found = []
+    for row in sorted(cursor.fetchall(), key=repr):
+        values = []
+        for value in row:
+            stamp = _as_time(value)
+            if stamp and window[0] <= stamp <= window[1]:
+                values.append(NOW[dialect]['utc'])
+            elif stamp and window[0] + _OFFSET <= stamp <= window[1] + _OFFSET \
+                    and dialect != 'sqlite':
+                values.append(NOW[dialect]['local'])
+            else:
+                values.append(literal(value))
+        found.append('INSERT INTO %s (%s) VALUES (%s)' % (
+            quote % table, ', '.join(quote % n for n in names), ', '.join(values)))
+    return found
+
+
+def _dump_mysql(conn, window):
+    raw = conn.connection.driver_connection
+    cursor = raw.cursor()
+    statements = ['SET FOREIGN_KEY_CHECKS=0']
+    cursor.execute('SHOW TABLES')
+    tables = sorted(r[0] for r in cursor.fetchall())
+    for table in tables:
+        cursor.execute('SHOW CREATE TABLE `%s`' % table)
+        ddl = cursor.fetchone()[1]
+        statements.append(re.sub(r' AUTO_INCREMENT=\d+', '', ddl))
+    for table in tables:
+        statements += _rows(cursor, table, '`%s`', raw.escape, window, 'mysql')
+    statements.append('SET FOREIGN_KEY_CHECKS=1')
+    return statements
+
+
+def _dump_postgresql(url, window, conn):
+    import subprocess
+    from dbmanage_agent import dburl
+    parts = dburl.split(url)
+    argv = ['pg_dump', '--no-owner', '--no-privileges', '--schema-only',
+            '-h', parts.host or 'localhost', '-p', str(parts.port or 5432),
+            '-U', parts.username or 'postgres', parts.database]
+    ddl = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    # psql meta-commands (\restrict) and comments are not SQL.
+    ddl = '\n'.join(line for line in ddl.splitlines()
+                    if not line.startswith(('\\', '--')))
+    # Session settings (search_path above all) would outlive the install.
+    schema_only = [s.strip() for s in ddl.split(';\n') if s.strip() and not
+                   s.strip().startswith(('SET ', 'SELECT pg_catalog.set_config'))]
+    raw = conn.connection.driver_connection
+    cursor = raw.cursor()
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                   "ORDER BY tablename")
+    tables = [r[0] for r in cursor.fetchall()]
+    rows = []
+    for table in tables:
+        rows += _rows(cursor, table, '"%s"',
+                      lambda v: cursor.mogrify('%s', (v,)).decode(), window,
+                      'postgresql')
+    cursor.execute("SELECT sequencename, last_value FROM pg_sequences "
+                   "WHERE schemaname = 'public' AND last_value IS NOT NULL "
+                   "ORDER BY sequencename")
+    sequences = ["SELECT setval('%s', %d)" % r for r in cursor.fetchall()]
+    # Tables, then rows, then keys and indexes, as pg_dump orders a restore.
+    split = next((i for i, s in enumerate(schema_only)
+                  if s.startswith('ALTER TABLE ONLY')), len(schema_only))
+    return schema_only[:split] + rows + sequences + schema_only[split:]
+
+
+def _dump_sqlite(conn, window):
+    raw = conn.connection.driver_connection
+    cursor = raw.cursor()
+    cursor.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+                   "AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name")
+    objects = cursor.fetchall()
+    statements = [sql for name, sql in objects if sql.startswith('CREATE TABLE')]
+    for name, sql in objects:
+        if sql.startswith('CREATE TABLE'):
+            statements += _rows(cursor, name, '"%s"', _sqlite_literal, window,
+                                'sqlite')
+    statements += [sql for name, sql in objects if not sql.startswith('CREATE TABLE')]
+    return statements
+
+
+def _sqlite_literal(value):
+    if value is None:
+        return 'NULL'
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, bytes):
+        return "X'%s'" % value.hex()
+    return "'%s'" % str(value).replace("'", "''")
+
+
+def generate(service, dialect, server_url, folder):
+    """Migrate a scratch database through the chain and dump it."""
+    import sqlalchemy as sa
+    from dbmanage_agent import runner
+    name = 'dbm_baseline_%s' % uuid.uuid4().hex[:8]
+    if dialect == 'sqlite':
+        url = 'sqlite:///%s/%s.sqlite' % (folder, name)
+        admin = None
+    else:
+        admin = sa.create_engine(server_url + ('/mysql' if dialect == 'mysql' else '/postgres'),
+                                 isolation_level='AUTOCOMMIT', poolclass=sa.pool.NullPool)
+        with admin.connect() as conn:
+            conn.exec_driver_sql('CREATE DATABASE %s%s' % (
+                name, ' CHARACTER SET utf8mb4' if dialect == 'mysql' else ''))
+        url = '%s/%s%s' % (server_url, name, '?charset=utf8mb4' if dialect == 'mysql' else '')
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            if dialect in _SESSION_ZONE:
+                conn.exec_driver_sql(_SESSION_ZONE[dialect])
+                conn.commit()
+            started = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+            runner.upgrade(conn, service, 'head')
+            conn.commit()
+            ended = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+            window = (started.replace(microsecond=0) - datetime.timedelta(seconds=1),
+                      ended + datetime.timedelta(seconds=1))
+            if dialect == 'mysql':
+                statements = _dump_mysql(conn, window)
+            elif dialect == 'postgresql':
+                statements = _dump_postgresql(url, window, conn)
+            else:
+                statements = _dump_sqlite(conn, window)
+    finally:
+        engine.dispose()
+        if admin is not None:
+            time.sleep(0.1)
+            with admin.connect() as conn:
+                conn.exec_driver_sql('DROP DATABASE IF EXISTS %s' % name)
+            admin.dispose()
+    text = _header(service, dialect, chain.load(service).heads[0])
+    text += ('-- Generated by "python -m dbmanage_agent.baseline"; do not edit.\n'
+             '-- Statements end at a line holding only "-- ;".' + _END)
+    text += ''.join(s + _END for s in statements)
+    target = path(service, dialect)
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(text, encoding='utf-8')
+    return target
+
+
+def main(argv=None):
+    import os
+    from dbmanage_agent import services
+    parser = argparse.ArgumentParser(
+        description='Regenerate the baselines of services from their chains.')
+    parser.add_argument('services', nargs='+')
+    parser.add_argument('--mysql', default=os.environ.get(
+        'DBMANAGE_TEST_MYSQL_URL', 'mysql+pymysql://root@127.0.0.1:3306'))
+    parser.add_argument('--postgresql', default=os.environ.get(
+        'DBMANAGE_TEST_PG_URL', 'postgresql+psycopg2://postgres@127.0.0.1:5432'))
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        for name in args.services:
+            service = services.get(name)
+            for dialect, server in (('mysql', args.mysql), ('postgresql', args.postgresql),
+                                    ('sqlite', None)):
+                print(generate(service, dialect, server, folder))
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,291 @@
+"""A service's revision chain, read from its files as text.
+
+Read-only commands need only each revision's id, its parent and the first
+line of its docstring. Reading the ~100 small files as text takes about
+5 ms, where importing Alembic and SQLAlchemy to load them as modules costs
+about half a second, so no index file is kept. A long-lived process keeps
+what it read and scans the folder on every call: any file added, removed
+or changed (name, size or modification time) makes it read them again, so
+no answer comes from stale text.
+
+Each file is read by a strict pattern, or by ``ast`` when the pattern is in
+any doubt. Only literal module-level assignments are understood. A file that computes
+its ids, or uses Alembic features this reader does not model (branch labels,
+dependencies), makes ``load`` hand the whole chain to Alembic instead, so an
+answer is never silently different from Alembic's. Alembic remains the only
+thing that migrates.
+"""
+import dataclasses
+import importlib.util
+import os
+import re
+
+from dbmanage_agent import errors
+
+# The files Alembic loads from a versions folder (not recursive).
+_REVISION_FILE = re.compile(r'(?!\.#|__init__).*\.py$')
+_FIELDS = ('revision', 'down_revision', 'branch_labels', 'depends_on')
+
+
+class _NotPlain(Exception):
+    """The file needs Python to be read; Alembic will load the chain."""
+
+
+class AlembicNeeded(Exception):
+    """A question only Alembic's revision map answers (in its own words)."""
+
+
+@dataclasses.dataclass
+class Revision:
+    revision: str
+    down_revision: object          # None, an id, or a tuple of ids (a merge)
+    description: str
+    path: str
+    nextrev: list = dataclasses.field(default_factory=list)
+
+    @property
+    def down_revisions(self):
+        if self.down_revision is None:
+            return ()
+        if isinstance(self.down_revision, str):
+            return (self.down_revision,)
+        return tuple(self.down_revision)
+
+    @property
+    def is_head(self):
+        return not self.nextrev
+
+    @property
+    def is_branch_point(self):
+        return len(self.nextrev) > 1
+
+
+class Chain:
+    """Revisions linked to their parents, newest first as Alembic walks them."""
+
+    def __init__(self, revisions, heads, branches, ordered):
+        self.by_id = {r.revision: r for r in revisions}
+        self.heads, self.branches = list(heads), list(branches)
+        self.ordered = ordered   # None where Alembic's order needs Alembic
+        self.linear = ordered is not None
+
+    @classmethod
+    def linear_from(cls, revisions):
+        """The chain of one straight line of revisions; None if it is not one."""
+        by_id = {r.revision: r for r in revisions}
+        if len(by_id) != len(revisions):
+            return None
+        for rev in revisions:
+            if isinstance(rev.down_revision, tuple) or (
+                    rev.down_revision is not None and rev.down_revision not in by_id):
+                return None
+            if rev.down_revision is not None:
+                by_id[rev.down_revision].nextrev.append(rev.revision)
+        heads = [r for r in revisions if r.is_head]
+        if len(heads) != 1 or any(r.is_branch_point for r in revisions):
+            return None
+        walked, rev = [], heads[0]
+        while rev is not None and len(walked) <= len(revisions):
+            walked.append(rev)
+            rev = by_id.get(rev.down_revision)
+        if len(walked) != len(revisions):
+            return None
+        return cls(revisions, [heads[0].revision], [], walked)
+
+    def get(self, rev):
+        """A revision by id or unique prefix, as Alembic resolves it.
+
+        UsageError for an id the chain does not have.
+        """
+        found = self.by_id.get(rev)
+        if found is not None:
+            return found
+        if rev in ('head', 'heads', 'base') or not rev or rev.startswith('+'):
+            raise AlembicNeeded()
+        matches = [r for r in self.by_id if len(r) > 3 and r.startswith(rev)]
+        if len(matches) == 1:
+            return self.by_id[matches[0]]
+        if matches:
+            raise AlembicNeeded()  # Alembic names the candidates in its order
+        raise errors.UsageError("unknown revision %r: Can't locate revision "
+                                "identified by '%s'" % (rev, rev))
+
+    def between(self, upper, lower):
+        """Revisions from ``upper`` down to ``lower`` (both kept), newest first."""
+        walked = self.ordered
+        if walked is None or lower in ('head', 'heads') or upper == 'base':
+            raise AlembicNeeded()
+        top = 0 if upper in ('head', 'heads') else walked.index(self.get(upper))
+        if lower == 'base':
+            return walked[top:]
+        bottom = walked.index(self.get(lower))
+        if bottom < top:
+            raise AlembicNeeded()  # not an ancestor: Alembic words the error
+        return walked[top:bottom + 1]
+
+
+# The fast path: each field at most once, at column 0, a plain literal.
+_FIELD_LINE = re.compile(r'^(%s)\b(.*)$' % '|'.join(_FIELDS), re.M)
+_PLAIN_VALUE = re.compile(r"\s*(?::\s*[\w\[\]|., ]+)?=\s*"
+                          r"""(None|'([^'\\\n]*)'|"([^"\\\n]*)")\s*(?:#.*)?$""")
+_INDENTED_FIELD = re.compile(r'^[ \t]+(?:%s)\s*[:=]' % '|'.join(_FIELDS), re.M)
+_DOCSTRING = re.compile(r"""\A(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*(\w*)("{3}|'{3}|["'])(.*?)\2""",
+                        re.S)
+_OTHER_STRING_START = re.compile(r"""\A(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*\w*["']""")
+
+
+def _scan(text):
+    """(fields, docstring) by pattern; None when in any doubt."""
+    found = {}
+    for match in _FIELD_LINE.finditer(text):
+        name, rest = match.groups()
+        plain = _PLAIN_VALUE.match(rest)
+        if name in found or plain is None:
+            return None
+        literal, single, double = plain.groups()
+        found[name] = None if literal == 'None' else (
+            single if single is not None else double)
+    if _INDENTED_FIELD.search(text):
+        return None
+    match = _DOCSTRING.match(text)
+    if match:
+        prefix, quote, body = match.groups()
+        if prefix or len(quote) == 1 or '\\' in body:
+            return None
+        return found, body
+    if _OTHER_STRING_START.match(text):
+        return None
+    return found, ''
+
+
+def _literal(node):
+    import ast
+    value = ast.literal_eval(node)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise _NotPlain()
+
+
+def _parse(text, path):
+    """The same as ``_scan``, by Python's own parser (any literal form)."""
+    import ast
+    try:
+        tree = ast.parse(text, str(path))
+    except (SyntaxError, ValueError):
+        raise _NotPlain()
+    found = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if any(name in _FIELDS for name in names):
+                if len(names) != len(targets) or node.value is None:
+                    raise _NotPlain()
+                try:
+                    value = _literal(node.value)
+                except (ValueError, TypeError, SyntaxError):
+                    raise _NotPlain()
+                for name in names:
+                    found[name] = value
+        elif not isinstance(node, (ast.Expr, ast.Import, ast.ImportFrom,
+                                   ast.FunctionDef, ast.ClassDef)):
+            # Conditional or computed module code could change the fields.
+            if any(isinstance(n, ast.Name) and n.id in _FIELDS
+                   for n in ast.walk(node)):
+                raise _NotPlain()
+    return found, ast.get_docstring(tree, clean=False) or ''
+
+
+def _compiles(path, text):
+    """True if Python accepts the file, as Alembic will need it to.
+
+    A bytecode cache that matches the file's mtime and size proves it for a
+    16-byte read (Python writes one only for a file it compiled); otherwise
+    the file is compiled here.
+    """
+    try:
+        stat = path.stat()
+        with open(importlib.util.cache_from_source(str(path)), 'rb') as cached:
+            header = cached.read(16)
+        if (header[:4] == importlib.util.MAGIC_NUMBER and header[4:8] == bytes(4)
+                and header[8:12] == (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, 'little')
+                and header[12:16] == (stat.st_size & 0xFFFFFFFF).to_bytes(4, 'little')):
+            return True
+    except (OSError, ValueError):
+        pass
+    try:
+        compile(text, str(path), 'exec', dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def read_file(path):
+    """(revision, down_revision, description) of one revision file."""
+    try:
+        text = path.read_text(encoding='utf-8')
+    except (OSError, ValueError):
+        raise _NotPlain()
+    if not _compiles(path, text):
+        raise _NotPlain()  # Alembic reports the error as it always has
+    found, doc = _scan(text) or _parse(text, path)
+    if not isinstance(found.get('revision'), str) or 'down_revision' not in found:
+        raise _NotPlain()
+    if found.get('branch_labels') or found.get('depends_on'):
+        raise _NotPlain()
+    lines = doc.strip().split('\n\n')[0].strip().splitlines()
+    return found['revision'], found['down_revision'], lines[0] if lines else ''
+
+
+def _signature(versions_dir):
+    """Name, size and mtime of every file: any edit, addition or removal
+    changes it, and reading it costs a directory scan, not the files."""
+    with os.scandir(versions_dir) as entries:
+        stats = [(e.name, e.stat()) for e in entries if e.is_file()]
+    return tuple(sorted((name, st.st_size, st.st_mtime_ns) for name, st in stats))
+
+
+def _from_files(versions_dir):
+    revisions = []
+    for path in sorted(versions_dir.iterdir()):
+        if path.is_file() and _REVISION_FILE.match(path.name):
+            rev, down, description = read_file(path)
+            revisions.append(Revision(rev, down, description, str(path)))
+    # Duplicates, a missing parent, branches, merges or a cycle: Alembic
+    # reports (or orders) those in its own words.
+    chain = Chain.linear_from(revisions)
+    if chain is None:
+        raise _NotPlain()
+    return chain
+
+
+def _from_alembic(service):
+    from dbmanage_agent import runner
+    script = runner.script_directory(service)
+    heads, branches = runner.chain_summary(service)
+    revisions = []
+    for rev in script.walk_revisions():
+        found = Revision(rev.revision, rev.down_revision, runner.describe(rev), rev.path)
+        found.nextrev = list(rev.nextrev)
+        revisions.append(found)
+    return Chain(revisions, heads, branches, None)
+
+
+_LOADED = {}   # versions folder -> (signature, Chain): the agent reads once
+
+
+def load(service):
+    """The service's chain; CheckFailed if its revisions do not form a graph."""
+    folder = service.versions_dir
+    signature = _signature(folder)
+    kept = _LOADED.get(folder)
+    if kept and kept[0] == signature:
+        return kept[1]
+    try:
+        found = _from_files(folder)
+    except _NotPlain:
+        found = _from_alembic(service)
+    _LOADED[folder] = (signature, found)
+    return found

@@ -1,0 +1,118 @@
+"""Fresh installs from the baseline are identical to replaying the chain."""
+import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from dbmanage_agent import baseline
+from dbmanage_agent import operations
+from dbmanage_agent import services
+from tests import conftest
+from tests import inprocess
+
+SERVICES = ('mistral', 'lbaas')
+
+
+def _upgrade(service, url, fresh_install='baseline'):
+    result = operations.execute(inprocess.context(service, url, fresh_install=fresh_install),
+                                'upgrade', {'revision': 'head'})
+    assert result.ok, result.error
+    return result
+
+
+def _stamped_now(value):
+    """The install time the chain (or the baseline) stamped: UTC or local."""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value[:19])
+        except ValueError:
+            return False
+    if not isinstance(value, datetime.datetime):
+        return False
+    now = datetime.datetime.now()
+    return any(abs(value.replace(tzinfo=None) - t) < datetime.timedelta(minutes=10)
+               for t in (now, datetime.datetime.utcnow()))
+
+
+def _all_rows(url):
+    """Every row of every table; install-time stamps as 'NOW'."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        found = {}
+        for table in sorted(sa.inspect(conn).get_table_names()):
+            rows = conn.execute(sa.text('SELECT * FROM %s' % table)).fetchall()
+            found[table] = sorted(repr(tuple('NOW' if _stamped_now(v) else v for v in row))
+                                  for row in rows)
+    engine.dispose()
+    return found
+
+
+@pytest.mark.parametrize('service', SERVICES)
+def test_baseline_gives_the_chains_schema_and_rows(service, backend, make_db):
+    fast, replayed = make_db(backend), make_db(backend)
+    result = _upgrade(service, fast)
+    assert result.details['fresh_install'] == 'baseline'
+    chain = _upgrade(service, replayed, fresh_install='chain')
+    assert chain.details['fresh_install'] == 'chain'
+    assert [a.revision for a in result.applied] == [a.revision for a in chain.applied]
+    assert result.revision_after == chain.revision_after
+    assert conftest.schema_dump(fast) == conftest.schema_dump(replayed)
+    rows = _all_rows(fast)
+    assert rows == _all_rows(replayed)
+    assert any('NOW' in r for table in rows.values() for r in table), 'seeded stamps'
+    again = _upgrade(service, fast)
+    assert again.applied == [] and 'fresh_install' not in again.details
+
+
+def test_a_database_with_tables_replays_the_chain(make_db):
+    url = make_db('postgresql')
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text('CREATE TABLE unrelated (id INTEGER)'))
+    engine.dispose()
+    assert _upgrade('mistral', url).details['fresh_install'] == 'chain'
+
+
+def test_a_baseline_made_at_another_head_is_ignored(cli, make_db, chain_copy):
+    package, env = chain_copy
+    (package / 'mistral' / 'versions' / '046_more.py').write_text(
+        '"""More."""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+        'revision = "046"\ndown_revision = "045"\n\n\ndef upgrade():\n'
+        '    op.create_table("more", sa.Column("id", sa.Integer, primary_key=True))\n')
+    url = make_db('sqlite')
+    code, data = cli.json('mistral', 'upgrade', 'head', url=url, env=env)
+    assert code == 0 and data['details']['fresh_install'] == 'chain'
+    assert data['revision_after'] == ['046'] and len(data['applied']) == 46
+
+
+def _interrupt(url, count):
+    """Run the first ``count`` statements of the MySQL baseline, as a crash would leave it."""
+    statements = baseline.read(services.get('mistral'), 'mysql')
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.execute('CREATE TABLE `%s` (started DATETIME)' % baseline.MARKER)
+        for statement in statements[:count]:
+            cursor.execute(statement)
+        conn.connection.driver_connection.commit()
+    engine.dispose()
+
+
+@pytest.mark.parametrize('done', (12, 'all'))
+def test_an_interrupted_mysql_baseline_is_recovered(make_db, done):
+    interrupted, replayed = make_db('mysql'), make_db('mysql')
+    statements = baseline.read(services.get('mistral'), 'mysql')
+    _interrupt(interrupted, len(statements) if done == 'all' else done)
+    result = _upgrade('mistral', interrupted)
+    assert result.ok and result.revision_after == ['045']
+    _upgrade('mistral', replayed, fresh_install='chain')
+    assert conftest.schema_dump(interrupted) == conftest.schema_dump(replayed)
+    assert _all_rows(interrupted) == _all_rows(replayed)
+
+
+def test_a_baseline_of_an_edited_chain_is_ignored(cli, make_db, chain_copy):
+    package, env = chain_copy
+    edited = package / 'mistral' / 'versions' / '045_add_scheduled_jobs_indexes.py'
+    edited.write_text(edited.read_text() + '\n# edited after the baseline was made\n')
+    code, data = cli.json('mistral', 'upgrade', 'head', url=make_db('sqlite'), env=env)
+    assert code == 0 and data['details']['fresh_install'] == 'chain'

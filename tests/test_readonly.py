@@ -1,0 +1,114 @@
+"""Read-only commands: the chain read as text and one driver query agree with Alembic."""
+import json
+import subprocess
+import sys
+import types
+
+import pytest
+
+from dbmanage_agent import chain
+from dbmanage_agent import runner
+from dbmanage_agent import services
+from dbmanage_agent import version_table
+from tests import conftest
+from tests import inprocess
+
+SERVICES = ('mistral', 'lbaas')
+
+
+def _as_alembic_sees_it(service):
+    script = runner.script_directory(service)
+    return [(r.revision, r.down_revision, runner.describe(r), r.path, r.is_head,
+             r.is_branch_point) for r in script.walk_revisions()]
+
+
+@pytest.mark.parametrize('name', SERVICES)
+def test_text_chain_is_alembics_chain(name):
+    service = services.get(name)
+    found = chain.load(service)
+    assert found.linear, 'the shipped chains read as text, without Alembic'
+    assert [(r.revision, r.down_revision, r.description, r.path, r.is_head,
+             r.is_branch_point) for r in found.ordered] == _as_alembic_sees_it(service)
+    assert (found.heads, found.branches) == tuple(map(list, runner.chain_summary(service)))
+
+
+def test_pattern_and_parser_read_every_file_alike():
+    for name in SERVICES:
+        for path in sorted(services.get(name).versions_dir.glob('*.py')):
+            text = path.read_text()
+            assert chain._scan(text) == chain._parse(text, path), path.name
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('"""One.\n\nTwo."""\nrevision = "046"\ndown_revision = \'045\'\n', ('046', '045', 'One.')),
+    ('# c\n"""A\nB."""\nrevision: str = "046"  # id\ndown_revision: str | None = "045"\n',
+     ('046', '045', 'A')),
+    ('revision = "046"\ndown_revision = "045"\n', ('046', '045', '')),
+    ('"""Tab\\there."""\nrevision = "046"\ndown_revision = "045"\n', ('046', '045', 'Tab\there.')),
+    ('"""Tuple."""\nrevision = "046"\ndown_revision = ("044", "045")\n',
+     ('046', ('044', '045'), 'Tuple.')),
+])
+def test_revision_file_forms(tmp_path, text, expected):
+    path = tmp_path / '046_x.py'
+    path.write_text(text)
+    assert chain.read_file(path) == expected
+
+
+@pytest.mark.parametrize('text', [
+    '"""Computed."""\nrevision = "0" + "46"\ndown_revision = "045"\n',
+    '"""Branch."""\nrevision = "046"\ndown_revision = "045"\nif True:\n    revision = "047"\n',
+    '"""Labels."""\nrevision = "046"\ndown_revision = "045"\nbranch_labels = ("x",)\n',
+    '"""Broken."""\nrevision = "046"\ndown_revision = "045"\ndef (:\n',
+    '"""No id."""\ndown_revision = "045"\n',
+])
+def test_files_in_doubt_are_left_to_alembic(tmp_path, text):
+    path = tmp_path / '046_x.py'
+    path.write_text(text)
+    with pytest.raises(chain._NotPlain):
+        chain.read_file(path)
+
+
+def test_an_edited_chain_is_read_again(chain_copy):
+    package, env = chain_copy
+    service = types.SimpleNamespace(versions_dir=package / 'mistral' / 'versions')
+    assert chain.load(service).heads == ['045']
+    head = service.versions_dir / '046_new.py'
+    head.write_text('"""New."""\nrevision = "046"\ndown_revision = "045"\n')
+    assert chain.load(service).heads == ['046']
+    head.write_text('"""Newer text."""\nrevision = "046"\ndown_revision = "045"\n')
+    assert chain.load(service).ordered[0].description == 'Newer text.'
+
+
+def test_driver_reads_what_alembic_reads(backend, make_db):
+    url = make_db(backend)
+    reader = version_table.Reader(url, 5)
+    assert reader.direct
+    assert reader.heads() == []                      # no alembic_version table yet
+    inprocess.run('mistral', url, 'upgrade', revision='003')
+    assert reader.heads() == ['003']                 # same connection, fresh read
+    inprocess.run('mistral', url, 'upgrade', revision='+1')
+    assert reader.heads() == ['004']
+    reader.close()
+
+
+SHOW_IMPORTS = '''
+import json, sys
+from dbmanage_cli import main
+code = main.run(sys.argv[1], sys.argv[2:])
+heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic', 'tenacity',
+                                                          'oslo_db', 'oslo_messaging'})
+print(json.dumps([code, heavy]))
+'''
+
+
+@pytest.mark.parametrize('name', SERVICES)
+def test_read_only_commands_import_neither_sqlalchemy_nor_alembic(name, backend, make_db, tmp_path):
+    url = make_db(backend)
+    inprocess.run(name, url, 'upgrade', revision='head')
+    conf = conftest.write_config(tmp_path / 'c.conf', url)
+    for args in (['current'], ['current', '--verbose'], ['heads'], ['branches'],
+                 ['check_migration'], ['history'], ['--json', 'history', '-r', 'base:head']):
+        proc = subprocess.run([sys.executable, '-c', SHOW_IMPORTS, name, '--config-file',
+                               str(conf)] + args, capture_output=True, text=True, cwd=tmp_path)
+        code, heavy = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert (code, heavy) == (0, []), (args, proc.stderr)
