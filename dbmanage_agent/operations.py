@@ -205,14 +205,15 @@ def _upgrade_once(ctx, result, script, target):
         def applied(step):
             result.applied.append(step)
             remaining.remove(step.revision)
+            if step.resumed:
+                result.resumed = {'revision': step.revision, 'skipped': step.resumed}
             ctx.event('upgrade.revision', result, revision=step.revision,
                       down_revision=step.down_revision,
                       description=step.description, duration=step.duration,
-                      remaining=len(remaining))
+                      remaining=len(remaining), resumed=step.resumed)
 
-        if plan:
-            runner.upgrade(conn, ctx.service, plan[-1].revision,
-                           on_applied=applied)
+        runner.upgrade(conn, ctx.service, plan[-1].revision if plan else None,
+                       on_applied=applied)
         result.revision_after = runner.current_heads(conn)
 
 

@@ -1,0 +1,170 @@
+"""How far the running revision got, where DDL commits statement by statement.
+
+MySQL and MariaDB commit every DDL statement on its own, so a run that dies
+inside revision R leaves part of R applied while ``alembic_version`` still
+names the revision before. While a run applies revisions on such a database
+it keeps one row in the table ``dbmanage_progress``: the revision it is in
+and how many of that revision's statements are done. The table is dropped
+when the run ends, so a database with no run in progress holds nothing of
+dbmanage's beyond ``alembic_version``.
+
+Every statement a revision sends through Alembic is one step. A data step's
+count is written in the same transaction as its data (both or neither
+survive a crash); a DDL step's count is committed right after the DDL, so
+after a crash at most the one step after the recorded count can be done but
+unrecorded. The next run resumes there: it skips the recorded steps, asks
+``resume.state`` whether that one step took effect, and runs the rest.
+A run that finds no record checks nothing.
+
+PostgreSQL and SQLite run each revision in one transaction and need none of
+this.
+"""
+import dataclasses
+import logging
+
+import sqlalchemy as sa
+
+from dbmanage_agent import errors
+from dbmanage_agent import resume
+
+LOG = logging.getLogger(__name__)
+
+TABLE = 'dbmanage_progress'
+
+
+@dataclasses.dataclass
+class Interrupted:
+    """What the record says: ``revision`` stopped after ``steps_done`` steps."""
+    revision: str
+    steps_done: int
+
+
+def read(conn):
+    """The record left by an interrupted run, or None."""
+    if not sa.inspect(conn).has_table(TABLE):
+        return None
+    row = conn.execute(sa.text('SELECT revision, steps_done FROM %s' % TABLE)).first()
+    return Interrupted(row[0], row[1]) if row else None
+
+
+def _commit(conn):
+    """Commit on the driver's connection, under SQLAlchemy's feet.
+
+    Alembic holds a SQLAlchemy transaction open for the whole revision; the
+    DDL around it has committed implicitly anyway, and this commits the count
+    the same way without ending Alembic's transaction object.
+    """
+    conn.connection.dbapi_connection.commit()
+
+
+def is_data(construct):
+    """True for statements MySQL runs inside a transaction (DML)."""
+    if isinstance(construct, sa.sql.dml.UpdateBase):
+        return True
+    if isinstance(construct, (str, sa.sql.elements.TextClause)):
+        words = str(construct).split(None, 1)
+        return bool(words) and words[0].upper() in ('INSERT', 'UPDATE', 'DELETE', 'REPLACE')
+    return False
+
+
+class Recorder:
+    """Keeps the record for one run on one connection, and resumes from it.
+
+    ``install(impl)`` wraps the migration impl's single statement entry,
+    ``start(revision)`` runs before each revision, ``finish()`` after the
+    last one. ``skipped`` lists what a resumed revision did not run again.
+    """
+
+    def __init__(self, conn, script, current, plan):
+        self.conn = conn
+        self.revision = None
+        self.steps = 0
+        self.created = False
+        self.skipped = []
+        self.resume_at = None
+        found = read(conn)
+        if found is None:
+            self.interrupted = None
+            return
+        self.created = True
+        applied = _applied_ids(script, current)
+        if found.revision in applied:
+            # The revision ended and was recorded; only the bookkeeping after
+            # it was cut short.
+            self.interrupted = None
+        elif plan and found.revision == plan[0]:
+            self.interrupted = found
+            LOG.warning('resuming revision %s, interrupted after %d statement(s)',
+                        found.revision, found.steps_done)
+        else:
+            raise errors.OperationFailed(
+                'table %s says revision %s was interrupted, but the database is '
+                'at %s: restore the backup taken before the upgrade'
+                % (TABLE, found.revision, ', '.join(current) or 'base'))
+
+    def install(self, impl):
+        original = impl._exec
+        version_table = impl.version_table if hasattr(impl, 'version_table') else 'alembic_version'
+
+        def _exec(construct, execution_options=None, multiparams=None, **kw):
+            table = getattr(construct, 'table', None)
+            if self.revision is None or getattr(table, 'name', None) == version_table:
+                return original(construct, execution_options, multiparams, **kw)
+            step = self.steps
+            self.steps += 1
+            if self.resume_at is not None and step < self.resume_at:
+                self.skipped.append(resume.describe(construct))
+                return None
+            if self.resume_at is not None and step == self.resume_at:
+                self.resume_at = None
+                if not is_data(construct) and \
+                        resume.state(self.conn, construct, execution_options) == 'after':
+                    self.skipped.append(resume.describe(construct))
+                    LOG.warning('resuming revision %s: %s was already done',
+                                self.revision, self.skipped[-1])
+                    self._count(step + 1, commit=True)
+                    return None
+            result = original(construct, execution_options, multiparams, **kw)
+            self._count(step + 1, commit=not is_data(construct))
+            return result
+        impl._exec = _exec
+
+    def _count(self, steps_done, commit):
+        self.conn.execute(sa.text('UPDATE %s SET steps_done = :n' % TABLE),
+                          {'n': steps_done})
+        if commit:
+            _commit(self.conn)
+
+    def start(self, revision):
+        """Revision ``revision`` is about to start."""
+        self.revision, self.steps = revision, 0
+        if self.interrupted is not None and self.interrupted.revision == revision:
+            self.resume_at = self.interrupted.steps_done
+            self.interrupted = None
+            return
+        self.resume_at = None
+        if not self.created:
+            self.conn.execute(sa.text(
+                'CREATE TABLE IF NOT EXISTS %s (revision VARCHAR(64) NOT NULL, '
+                'steps_done INTEGER NOT NULL)' % TABLE))
+            self.conn.execute(sa.text('DELETE FROM %s' % TABLE))
+            self.conn.execute(sa.text('INSERT INTO %s VALUES (:r, 0)' % TABLE),
+                              {'r': revision})
+            self.created = True
+        else:
+            self.conn.execute(sa.text('UPDATE %s SET revision = :r, steps_done = 0'
+                                      % TABLE), {'r': revision})
+        _commit(self.conn)
+
+    def finish(self):
+        """Every planned revision is applied and recorded: drop the record."""
+        self.revision = None
+        if self.created:
+            self.conn.execute(sa.text('DROP TABLE IF EXISTS %s' % TABLE))
+            self.created = False
+
+
+def _applied_ids(script, current):
+    if not current:
+        return set()
+    return {r.revision for r in script.iterate_revisions(current[0], 'base')}
