@@ -94,8 +94,6 @@ class Recorder:
             self.interrupted = None
         elif plan and found.revision == plan[0]:
             self.interrupted = found
-            LOG.warning('resuming revision %s, interrupted after %d statement(s)',
-                        found.revision, found.steps_done)
         else:
             raise errors.OperationFailed(
                 'table %s says revision %s was interrupted, but the database is '
@@ -117,17 +115,28 @@ class Recorder:
                 return None
             if self.resume_at is not None and step == self.resume_at:
                 self.resume_at = None
-                if not is_data(construct) and \
-                        resume.state(self.conn, construct, execution_options) == 'after':
+                done = not is_data(construct) and \
+                    resume.state(self.conn, construct, execution_options) == resume.AFTER
+                LOG.warning('resuming revision %s after its %d recorded statement(s); '
+                            'the next one was %s: %s', self.revision, step,
+                            'already done' if done else 'not done',
+                            resume.describe(construct))
+                if done:
                     self.skipped.append(resume.describe(construct))
-                    LOG.warning('resuming revision %s: %s was already done',
-                                self.revision, self.skipped[-1])
                     self._count(step + 1, commit=True)
                     return None
             result = original(construct, execution_options, multiparams, **kw)
             self._count(step + 1, commit=not is_data(construct))
             return result
         impl._exec = _exec
+        original_create_table = impl.create_table
+
+        def create_table(table, **kw):
+            # A table's indexes are a set, created in a different order by
+            # each process: steps are counted, so fix the order.
+            table.indexes = sa.util.OrderedSet(sorted(table.indexes, key=lambda i: i.name or ''))
+            return original_create_table(table, **kw)
+        impl.create_table = create_table
 
     def _count(self, steps_done, commit):
         self.conn.execute(sa.text('UPDATE %s SET steps_done = :n' % TABLE),
