@@ -8,13 +8,17 @@ and how many of that revision's statements are done. The table is dropped
 when the run ends, so a database with no run in progress holds nothing of
 dbmanage's beyond ``alembic_version``.
 
-Every statement a revision sends through Alembic is one step. A data step's
-count is written in the same transaction as its data (both or neither
-survive a crash); a DDL step's count is committed right after the DDL, so
-after a crash at most the one step after the recorded count can be done but
-unrecorded. The next run resumes there: it skips the recorded steps, asks
-``resume.state`` whether that one step took effect, and runs the rest.
-A run that finds no record checks nothing.
+Every statement a revision sends through Alembic is one step, and each step
+is followed by ``UPDATE dbmanage_progress SET steps_done = n``. That UPDATE
+is never committed on its own: MySQL commits the open transaction implicitly
+before each DDL statement and Alembic commits at the end of the revision. So
+a data step's count commits with its data (both or neither survive a crash),
+and a DDL step's count commits as the next DDL starts: after a crash, the
+steps before the recorded count are done, data steps from it on are not, and
+only the DDL step at the recorded count may be done but uncounted. The next
+run resumes there: it skips the counted steps, asks ``resume.state`` whether
+that one DDL step took effect, and runs the rest. No extra commit (and no
+extra log flush) is paid per step; a run that finds no record checks nothing.
 
 PostgreSQL and SQLite run each revision in one transaction and need none of
 this.
@@ -45,16 +49,6 @@ def read(conn):
         return None
     row = conn.execute(sa.text('SELECT revision, steps_done FROM %s' % TABLE)).first()
     return Interrupted(row[0], row[1]) if row else None
-
-
-def _commit(conn):
-    """Commit on the driver's connection, under SQLAlchemy's feet.
-
-    Alembic holds a SQLAlchemy transaction open for the whole revision; the
-    DDL around it has committed implicitly anyway, and this commits the count
-    the same way without ending Alembic's transaction object.
-    """
-    conn.connection.dbapi_connection.commit()
 
 
 def is_data(construct):
@@ -123,10 +117,10 @@ class Recorder:
                             resume.describe(construct))
                 if done:
                     self.skipped.append(resume.describe(construct))
-                    self._count(step + 1, commit=True)
+                    self._count(step + 1)
                     return None
             result = original(construct, execution_options, multiparams, **kw)
-            self._count(step + 1, commit=not is_data(construct))
+            self._count(step + 1)
             return result
         impl._exec = _exec
         original_create_table = impl.create_table
@@ -138,11 +132,9 @@ class Recorder:
             return original_create_table(table, **kw)
         impl.create_table = create_table
 
-    def _count(self, steps_done, commit):
+    def _count(self, steps_done):
         self.conn.execute(sa.text('UPDATE %s SET steps_done = :n' % TABLE),
                           {'n': steps_done})
-        if commit:
-            _commit(self.conn)
 
     def start(self, revision):
         """Revision ``revision`` is about to start."""
@@ -163,7 +155,9 @@ class Recorder:
         else:
             self.conn.execute(sa.text('UPDATE %s SET revision = :r, steps_done = 0'
                                       % TABLE), {'r': revision})
-        _commit(self.conn)
+        # Uncommitted until the revision's first DDL (or its end): a crash
+        # before that leaves the previous revision's record, which names a
+        # revision already applied, so the rerun starts this one afresh.
 
     def finish(self):
         """Every planned revision is applied and recorded: drop the record."""
