@@ -145,11 +145,12 @@ class Recorder:
             return
         self.resume_at = None
         if not self.created:
+            # A primary key, as Galera and sql_require_primary_key want.
             self.conn.execute(sa.text(
-                'CREATE TABLE IF NOT EXISTS %s (revision VARCHAR(64) NOT NULL, '
-                'steps_done INTEGER NOT NULL)' % TABLE))
+                'CREATE TABLE IF NOT EXISTS %s (id INTEGER NOT NULL PRIMARY KEY, '
+                'revision VARCHAR(64) NOT NULL, steps_done INTEGER NOT NULL)' % TABLE))
             self.conn.execute(sa.text('DELETE FROM %s' % TABLE))
-            self.conn.execute(sa.text('INSERT INTO %s VALUES (:r, 0)' % TABLE),
+            self.conn.execute(sa.text('INSERT INTO %s VALUES (1, :r, 0)' % TABLE),
                               {'r': revision})
             self.created = True
         else:
@@ -165,6 +166,11 @@ class Recorder:
         if self.created:
             self.conn.execute(sa.text('DROP TABLE IF EXISTS %s' % TABLE))
             self.created = False
+
+
+def discard(conn):
+    """Forget an interrupted run: ``stamp`` declares the revision itself."""
+    conn.execute(sa.text('DROP TABLE IF EXISTS %s' % TABLE))
 
 
 def _applied_ids(script, current):

@@ -213,6 +213,9 @@ def stamp(conn, service, revision):
     from alembic import command
     progress = _Progress(None)
     cfg = _alembic_config(service, connection=conn, on_version_apply=progress)
+    if conn.dialect.name == 'mysql':
+        from dbmanage_agent import progress as record
+        record.discard(conn)
     _settle(conn)
     command.stamp(cfg, revision)
     return progress.applied

@@ -205,10 +205,11 @@ def _pg_clone(source_url):
     return '%s/%s' % (conftest.PG_URL, name), drop
 
 
-def _upgrade(url, service, revision, crash_at=None):
+def _upgrade(url, service, revision, crash_at=None, texts=None):
     """``upgrade revision`` in this process; count (or crash at) statements of it.
 
-    Returns the number of statements run once the revision was announced.
+    Returns the number of statements run once the revision was announced
+    (and appends their SQL to ``texts`` if given).
     """
     engine = dburl.create_engine(url, 10)
     seen = [None]  # None until the revision is announced
@@ -216,9 +217,11 @@ def _upgrade(url, service, revision, crash_at=None):
     def armed(revision_id):
         seen[0] = 0
 
-    def counted(*args):
+    def counted(conn, cursor, statement, *args):
         if seen[0] is not None:
             seen[0] += 1
+            if texts is not None:
+                texts.append(statement)
             if seen[0] == crash_at:
                 os._exit(0)
     event.listen(engine, 'after_cursor_execute', counted)
