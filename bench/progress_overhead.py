@@ -30,7 +30,7 @@ class _NoRecord:
     def __init__(self, *args):
         pass
 
-    def install(self, impl):
+    def install(self, migration_context):
         pass
 
     def start(self, revision):

@@ -64,7 +64,7 @@ def is_data(construct):
 class Recorder:
     """Keeps the record for one run on one connection, and resumes from it.
 
-    ``install(impl)`` wraps the migration impl's single statement entry,
+    ``install(migration_context)`` wraps its impl's single statement entry,
     ``start(revision)`` runs before each revision, ``finish()`` after the
     last one. ``skipped`` lists what a resumed revision did not run again.
     """
@@ -94,9 +94,10 @@ class Recorder:
                 'at %s: restore the backup taken before the upgrade'
                 % (TABLE, found.revision, ', '.join(current) or 'base'))
 
-    def install(self, impl):
+    def install(self, migration_context):
+        impl = migration_context.impl
         original = impl._exec
-        version_table = impl.version_table if hasattr(impl, 'version_table') else 'alembic_version'
+        version_table = migration_context.version_table
 
         def _exec(construct, execution_options=None, multiparams=None, **kw):
             table = getattr(construct, 'table', None)

@@ -283,5 +283,8 @@ def state(conn, construct, execution_options=None):
     for kind, check in _CHECKS:
         if isinstance(construct, kind):
             return check(schema, construct)
-    raise _drift('the statement %r' % describe(construct),
-                 'dbmanage has no check for it')
+    raise errors.OperationFailed(
+        'cannot resume the interrupted revision: dbmanage cannot tell whether '
+        'the statement %r took effect (a DDL string needs execution_options='
+        '{%r: ...}); restore the backup taken before the upgrade'
+        % (describe(construct), HINT))

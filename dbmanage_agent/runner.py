@@ -195,8 +195,7 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None):
         if progress.recorder is not None:
             progress.recorder.start(step.revision.revision)
 
-    configured = (lambda mc: progress.recorder.install(mc.impl)) \
-        if progress.recorder is not None else None
+    configured = progress.recorder.install if progress.recorder is not None else None
     cfg = _alembic_config(service, connection=conn, on_version_apply=progress,
                           on_configured=configured, before_revision=announce)
     _settle(conn)

@@ -237,10 +237,14 @@ def crash(url, service, revision, k):
     if pid == 0:
         try:
             _upgrade(url, service, revision, crash_at=k)
-        finally:
             os._exit(3)  # ran to the end: k was past the last statement
+        except BaseException:
+            os._exit(4)
     _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
+    code = os.waitstatus_to_exitcode(status)
+    if code == 4:
+        raise AssertionError('upgrade %s failed before statement %d' % (revision, k))
+    return code == 0
 
 
 def rerun(url, service, revision):
@@ -277,12 +281,12 @@ def sweep(backend, service, points='all', revisions=None, report=print):
                 continue
             parent = template.copy()
             try:
+                if fingerprint(parent.url) != fingerprint(template.url):
+                    raise AssertionError('a copy of the database at %s differs' % revision)
                 count = _upgrade(template.url, service, revision)
                 expected = fingerprint(template.url)
                 if points == 'all':
                     chosen = range(1, count + 1)
-                elif points == 'ci':
-                    chosen = [ci_point(revision, count)]
                 else:
                     chosen = sorted({1 + i * count // points for i in range(points)})
                 for k in chosen:
