@@ -45,10 +45,13 @@ def _engine(url):
     return sa.create_engine(url, poolclass=sa.pool.NullPool)
 
 
+_TIMESTAMP = re.compile(r'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?')
+
+
 def _timeless(value):
     """Timestamps a revision writes with now() differ from run to run."""
     if isinstance(value, datetime.datetime) or (
-            isinstance(value, str) and re.fullmatch(r'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?', value)):
+            isinstance(value, str) and _TIMESTAMP.fullmatch(value)):
         return 'TIMESTAMP'
     return value
 
@@ -92,7 +95,8 @@ def fingerprint(url):
             for query in _PG_CATALOG:
                 out += sorted(repr(tuple(r)) for r in conn.execute(sa.text(query)))
         for table in tables:
-            rows = conn.execute(sa.text('SELECT * FROM %s' % insp.dialect.identifier_preparer.quote(table)))
+            quoted = conn.dialect.identifier_preparer.quote(table)
+            rows = conn.execute(sa.text('SELECT * FROM %s' % quoted))
             # Timestamps a revision writes with now() differ from run to run.
             out.append('%s: %s' % (table, sorted(repr(tuple(map(_timeless, r))) for r in rows)))
     engine.dispose()

@@ -119,7 +119,8 @@ def test_foreign_keys_are_not_confused_with_indexes(make_db):
     dropped = PARENT_CHILD + ['CREATE INDEX fk_c_p ON c (pid)']
     assert _schema_state(make_db('mysql'), dropped, sa.schema.DropConstraint(fk)) == 'after'
     assert _schema_state(make_db('mysql'), dropped, sa.schema.AddConstraint(fk)) == 'before'
-    added = PARENT_CHILD + ['ALTER TABLE c ADD CONSTRAINT fk_c_p FOREIGN KEY (pid) REFERENCES p (id)']
+    added = PARENT_CHILD + [
+        'ALTER TABLE c ADD CONSTRAINT fk_c_p FOREIGN KEY (pid) REFERENCES p (id)']
     assert _schema_state(make_db('mysql'), added, sa.schema.AddConstraint(fk)) == 'after'
     index = sa.Index('fk_c_p', child.c.pid)
     assert _schema_state(make_db('mysql'), added, sa.schema.DropIndex(index)) == 'before'
