@@ -102,6 +102,10 @@ class Recorder:
         def _exec(construct, execution_options=None, multiparams=None, **kw):
             table = getattr(construct, 'table', None)
             if self.revision is None or getattr(table, 'name', None) == version_table:
+                if self.resume_at is not None:
+                    LOG.warning('resuming revision %s: all its %d statement(s) were done',
+                                self.revision, self.resume_at)
+                    self.resume_at = None
                 return original(construct, execution_options, multiparams, **kw)
             step = self.steps
             self.steps += 1
