@@ -5,8 +5,9 @@
 Runs ``upgrade head`` in-process on fresh MariaDB databases, alternately with
 the record (the product) and without it (the record replaced by a no-op),
 and prints the medians and statement counts of each, and the time spent in
-the record's own statements (the figure that stays readable on a busy
-machine, where whole runs vary by more than the record costs).
+the record's own statements. The rest of the difference is one more InnoDB
+log flush per DDL statement (the count commits with the implicit commit
+before the next DDL): a few ms each where fsync is slow, as on a VM disk.
 """
 import argparse
 import pathlib

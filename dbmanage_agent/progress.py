@@ -17,8 +17,10 @@ and a DDL step's count commits as the next DDL starts: after a crash, the
 steps before the recorded count are done, data steps from it on are not, and
 only the DDL step at the recorded count may be done but uncounted. The next
 run resumes there: it skips the counted steps, asks ``resume.state`` whether
-that one DDL step took effect, and runs the rest. No extra commit (and no
-extra log flush) is paid per step; a run that finds no record checks nothing.
+that one DDL step took effect, and runs the rest. The price on a healthy
+run is one small UPDATE per step, and one more InnoDB log flush per DDL step
+(the implicit commit now has a row to make durable); a run that finds no
+record checks nothing.
 
 PostgreSQL and SQLite run each revision in one transaction and need none of
 this.
