@@ -12,7 +12,8 @@ config = context.config
 attrs = config.attributes
 
 # Each revision commits on its own: a failure in revision N leaves N-1 applied
-# and recorded, never an unrecorded half on databases with transactional DDL.
+# and recorded, never an unrecorded half on databases with transactional DDL
+# (PostgreSQL, SQLite); MySQL's half is resumed by dbmanage's progress record.
 common = dict(
     transaction_per_migration=True,
     on_version_apply=attrs.get('on_version_apply'),
@@ -43,7 +44,10 @@ def _announced(steps_fn, before_revision):
 
 
 def run_online(connection):
-    context.configure(connection=connection, **common)
+    # SQLite rolls DDL back too (dbmanage's engines let it; see dburl): one
+    # transaction per revision there as on PostgreSQL.
+    transactional = True if connection.dialect.name == 'sqlite' else None
+    context.configure(connection=connection, transactional_ddl=transactional, **common)
     migration_context = context.get_context()
     if attrs.get('on_configured'):
         attrs['on_configured'](migration_context)

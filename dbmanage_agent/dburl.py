@@ -132,6 +132,28 @@ def create_engine(url, connect_timeout):
     arg = _CONNECT_TIMEOUT_ARG.get(parsed.get_backend_name())
     if arg:
         connect_args[arg] = max(1, int(connect_timeout))
-    return sa.create_engine(parsed, pool_size=2, max_overflow=4,
-                            pool_pre_ping=True, pool_recycle=3600,
-                            connect_args=connect_args)
+    engine = sa.create_engine(parsed, pool_size=2, max_overflow=4,
+                              pool_pre_ping=True, pool_recycle=3600,
+                              connect_args=connect_args)
+    if parsed.get_backend_name() == 'sqlite':
+        _transactional_sqlite(engine)
+    return engine
+
+
+def _transactional_sqlite(engine):
+    """Let SQLite run DDL inside the transaction SQLAlchemy begins.
+
+    pysqlite opens transactions only before INSERT/UPDATE/DELETE, so DDL
+    would commit statement by statement; SQLite itself rolls DDL back like
+    anything else. SQLAlchemy's documented recipe: no implicit transactions
+    in the driver, and an explicit BEGIN whenever SQLAlchemy begins one.
+    """
+    from sqlalchemy import event
+
+    @event.listens_for(engine, 'connect')
+    def _no_driver_transactions(dbapi_connection, record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, 'begin')
+    def _begin(conn):
+        conn.exec_driver_sql('BEGIN')

@@ -145,16 +145,19 @@ def _upgrade_once(ctx, result, script, target):
         def applied(step):
             result.applied.append(step)
             remaining.remove(step.revision)
+            if step.resumed:
+                result.resumed = {'revision': step.revision, 'skipped': step.resumed}
             ctx.event('upgrade.revision', result, revision=step.revision,
                       down_revision=step.down_revision,
                       description=step.description, duration=step.duration,
-                      remaining=len(remaining))
+                      remaining=len(remaining), resumed=step.resumed)
 
         fresh = baseline.upgrade(ctx, conn, before, plan, applied)
         if fresh:
             result.details['fresh_install'] = fresh
-        if plan and fresh != 'baseline':
-            runner.upgrade(conn, ctx.service, plan[-1].revision,
+        if fresh != 'baseline':
+            # Also with nothing planned: a record left by a finished run goes.
+            runner.upgrade(conn, ctx.service, plan[-1].revision if plan else None,
                            on_applied=applied, before_revision=locks.fence(conn))
         result.revision_after = runner.current_heads(conn)
 

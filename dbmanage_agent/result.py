@@ -14,6 +14,8 @@ class Applied:
     down_revision: str | None
     description: str
     duration: float
+    #: statements of an interrupted revision found done and not run again
+    resumed: list[str] = field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -30,6 +32,8 @@ class Result:
     heads: list[str] = field(default_factory=list)
     branches: list[str] = field(default_factory=list)
     applied: list[Applied] = field(default_factory=list)
+    #: {'revision', 'skipped'} when the run finished a revision a crash cut short
+    resumed: dict = field(default_factory=dict)
     sql: str | None = None
     history: list[dict] = field(default_factory=list)
     details: dict = field(default_factory=dict)

@@ -1,142 +1,290 @@
-"""Resume a revision that a crash left half-applied on MySQL/MariaDB.
+"""Did one interrupted DDL statement take effect? Asked of the live MySQL database.
 
-MySQL commits every DDL statement on its own, so a run killed inside
-revision N leaves some of N's schema changes in place while
-``alembic_version`` still names N-1; the rerun starts N from its first
-statement and would fail on "already exists". Only the first revision of a
-run can be in that state (every later one starts on a recorded revision), so
-for that revision alone each schema operation first asks the live database
-whether its effect is already there, and skips it if so. Data statements are
-written idempotent by the migrations themselves (see alembic_migrations/README.md).
+``progress`` calls ``state`` for exactly one statement of a resumed revision:
+the one after the last recorded step. MySQL runs each DDL statement whole or
+not at all, so the answer is "after" (its effect is there: skip it),
+"before" (it is not: run it), or neither, which means something other than
+this run changed the schema; that stops the run with an error naming the
+object rather than guessing.
 
-Databases with transactional DDL (PostgreSQL) roll an interrupted revision
-back whole and need none of this.
+Data statements never get here: their step count commits with their data.
 """
-import logging
+import re
 
 import sqlalchemy as sa
+from alembic.ddl import base as alembic_ddl
+from alembic.ddl import mysql as alembic_mysql
 
-LOG = logging.getLogger(__name__)
+from dbmanage_agent import errors
+
+AFTER, BEFORE = 'after', 'before'
+
+#: ``op.execute(DDL text, execution_options={HINT: ('index', table, name, columns)})``
+#: tells resume what a hand-written DDL statement leaves behind.
+HINT = 'dbmanage_resume'
 
 
-class ResumeGuard:
-    """Wraps a migration context's DDL impl while ``active``."""
+def describe(construct):
+    """A short name for a statement, for logs and the Result."""
+    text = str(construct.compile(dialect=sa.dialects.mysql.dialect())) \
+        if not isinstance(construct, str) else construct
+    return ' '.join(text.split())[:120]
 
-    def __init__(self, impl):
-        self.impl = impl
-        self.active = True
-        self.skipped = []
-        for name in ('create_table', 'drop_table', 'add_column', 'drop_column',
-                     'create_index', 'drop_index', 'add_constraint',
-                     'drop_constraint', 'rename_table'):
-            original = getattr(impl, name)
-            setattr(impl, name, self._wrap(name, original))
 
-    def finish(self):
-        """The first revision is done: later ones run unguarded."""
-        self.active = False
+def _drift(what, detail):
+    return errors.OperationFailed(
+        'cannot resume the interrupted revision: %s is neither as the '
+        'revision left it nor as it found it (%s); restore the backup taken '
+        'before the upgrade' % (what, detail))
 
-    def _wrap(self, name, original):
-        check = getattr(self, '_done_' + name)
 
-        def guarded(*args, **kwargs):
-            if self.active:
-                done = check(*args, **kwargs)
-                if done:
-                    self.skipped.append('%s %s' % (name, done))
-                    LOG.warning('resuming an interrupted revision: %s %s is '
-                                'already done', name, done)
-                    return None
-            return original(*args, **kwargs)
-        return guarded
+class _Schema:
+    """Fresh reflection of the live database (only ever used for one statement)."""
 
-    # Each _done_* answers "is this operation's effect already in place?"
-    # with a short description when it is, else None.
+    def __init__(self, conn):
+        self.conn = conn
+        self.insp = sa.inspect(conn)
 
-    def _inspector(self):
-        return sa.inspect(self.impl.connection)
+    def has_table(self, table):
+        return self.insp.has_table(table)
 
-    def _tables(self):
-        return set(self._inspector().get_table_names())
+    def columns(self, table):
+        rows = self.conn.execute(sa.text(
+            'SELECT column_name, column_type, is_nullable, column_default '
+            'FROM information_schema.columns WHERE table_schema = DATABASE() '
+            'AND table_name = :t'), {'t': table})
+        return {r[0]: {'type': r[1], 'nullable': r[2] == 'YES', 'default': r[3]}
+                for r in rows}
 
-    def _columns(self, table):
-        return {c['name'] for c in self._inspector().get_columns(table)}
+    def indexes(self, table):
+        return {i['name']: i for i in self.insp.get_indexes(table)}
 
-    def _index_names(self, table):
-        return {i['name'] for i in self._inspector().get_indexes(table)}
+    def uniques(self, table):
+        return {u['name']: u['column_names'] for u in self.insp.get_unique_constraints(table)}
 
-    def _constraint_names(self, table):
-        insp = self._inspector()
-        names = {u['name'] for u in insp.get_unique_constraints(table)}
-        names |= {f['name'] for f in insp.get_foreign_keys(table)}
-        names |= {c['name'] for c in insp.get_check_constraints(table)}
-        names |= self._index_names(table)
-        return names
+    def foreign_keys(self, table):
+        return {f['name']: f for f in self.insp.get_foreign_keys(table)}
 
-    def _done_create_table(self, table, **kw):
-        if table.name not in self._tables():
-            return None
-        # The crash may have struck between CREATE TABLE and its indexes.
-        existing = self._index_names(table.name)
-        for index in table.indexes:
-            if index.name not in existing:
-                self.impl._exec(sa.schema.CreateIndex(index))
-        return table.name
+    def primary_key(self, table):
+        return self.insp.get_pk_constraint(table)['constrained_columns']
 
-    def _done_drop_table(self, table, **kw):
-        return None if table.name in self._tables() else table.name
+    def checks(self, table):
+        return {c['name'] for c in self.insp.get_check_constraints(table)}
 
-    def _done_add_column(self, table_name, column, **kw):
-        return '%s.%s' % (table_name, column.name) \
-            if column.name in self._columns(table_name) else None
 
-    def _done_drop_column(self, table_name, column, **kw):
-        return None if column.name in self._columns(table_name) \
-            else '%s.%s' % (table_name, column.name)
+_INT = re.compile(r'^(tinyint|smallint|mediumint|int|bigint)\(\d+\)')
 
-    def _done_create_index(self, index, **kw):
-        return index.name if index.name and \
-            index.name in self._index_names(index.table.name) else None
 
-    def _done_drop_index(self, index, **kw):
-        table = index.table.name if index.table is not None else None
-        if table is None or not index.name:
-            return None
-        return None if index.name in self._index_names(table) else index.name
+def _normal_type(text):
+    text = re.sub(r'\s+', '', text.lower())
+    text = {'integer': 'int', 'bool': 'tinyint(1)', 'boolean': 'tinyint(1)'}.get(text, text)
+    if text == 'tinyint(1)':
+        return text
+    text = _INT.sub(r'\1', text)
+    return text.replace('numeric', 'decimal').replace(' unsigned', 'unsigned')
 
-    def _done_add_constraint(self, const, **kw):
-        table = const.table.name
-        insp = self._inspector()
-        if isinstance(const, sa.PrimaryKeyConstraint):
-            have = insp.get_pk_constraint(table)['constrained_columns']
-            return '%s primary key' % table if have else None
-        if const.name:
-            return const.name if const.name in self._constraint_names(table) else None
-        # An unnamed constraint got its name from the database: recognise
-        # it by what it constrains.
-        columns = [c.name for c in const.columns]
-        if isinstance(const, sa.UniqueConstraint):
-            found = [u['column_names'] for u in insp.get_unique_constraints(table)]
-            found += [i['column_names'] for i in insp.get_indexes(table) if i['unique']]
-            if columns in found:
-                return 'unique %s(%s)' % (table, ', '.join(columns))
-        if isinstance(const, sa.ForeignKeyConstraint):
-            target = const.referred_table.name
-            for fk in insp.get_foreign_keys(table):
-                if fk['constrained_columns'] == columns and fk['referred_table'] == target:
-                    return 'foreign key %s(%s)' % (table, ', '.join(columns))
+
+def _type_matches(conn, type_, found):
+    expected = type_.compile(dialect=conn.dialect)
+    return _normal_type(expected) == _normal_type(found)
+
+
+def _column_state(schema, table, column, type_, nullable):
+    """'after' if ``column`` is there with this type and nullability, else None."""
+    found = schema.columns(table).get(column)
+    if found is None:
         return None
+    if not _type_matches(schema.conn, type_, found['type']) or \
+            (nullable is not None and found['nullable'] != bool(nullable)):
+        raise _drift('column %s.%s' % (table, column), 'found %s %s' % (
+            found['type'], 'NULL' if found['nullable'] else 'NOT NULL'))
+    return AFTER
 
-    def _done_drop_constraint(self, const, **kw):
-        table = const.table.name
-        if isinstance(const, sa.PrimaryKeyConstraint):
-            have = self._inspector().get_pk_constraint(table)['constrained_columns']
-            return None if have else '%s primary key' % table
-        if not const.name:
-            return None
-        return None if const.name in self._constraint_names(table) else const.name
 
-    def _done_rename_table(self, old_table_name, new_table_name, **kw):
-        tables = self._tables()
-        return '%s -> %s' % (old_table_name, new_table_name) \
-            if old_table_name not in tables and new_table_name in tables else None
+def _create_table(schema, ddl):
+    table = ddl.element
+    if not schema.has_table(table.name):
+        return BEFORE
+    found = set(schema.columns(table.name))
+    expected = {c.name for c in table.columns}
+    if found != expected:
+        raise _drift('table %s' % table.name, 'columns %s' % ', '.join(sorted(found)))
+    return AFTER
+
+
+def _drop_table(schema, ddl):
+    return BEFORE if schema.has_table(ddl.element.name) else AFTER
+
+
+def _create_index(schema, ddl):
+    index = ddl.element
+    found = schema.indexes(index.table.name).get(index.name)
+    if found is None:
+        return BEFORE
+    if found['column_names'] != [c.name for c in index.columns] or \
+            bool(found['unique']) != bool(index.unique):
+        raise _drift('index %s on %s' % (index.name, index.table.name),
+                     'columns %s' % ', '.join(found['column_names']))
+    return AFTER
+
+
+def _drop_index(schema, ddl):
+    index = ddl.element
+    return BEFORE if index.name in schema.indexes(index.table.name) else AFTER
+
+
+def _add_constraint(schema, ddl):
+    const = ddl.element
+    table = const.table.name
+    columns = [c.name for c in const.columns] if not isinstance(
+        const, sa.CheckConstraint) else []
+    what = '%s %s on %s' % (type(const).__name__, const.name or '(unnamed)', table)
+    if isinstance(const, sa.PrimaryKeyConstraint):
+        found = schema.primary_key(table)
+        if not found:
+            return BEFORE
+        if found == columns:
+            return AFTER
+        raise _drift('primary key of %s' % table, 'columns %s' % ', '.join(found))
+    if isinstance(const, sa.ForeignKeyConstraint):
+        target = const.referred_table.name
+        fks = schema.foreign_keys(table)
+        if const.name:
+            found = fks.get(const.name)
+            if found is None:
+                return BEFORE
+            if found['constrained_columns'] == columns and found['referred_table'] == target:
+                return AFTER
+            raise _drift(what, 'references %s(%s)' % (
+                found['referred_table'], ', '.join(found['referred_columns'])))
+        same = [f for f in fks.values() if f['constrained_columns'] == columns
+                and f['referred_table'] == target]
+        return AFTER if same else BEFORE
+    if isinstance(const, sa.UniqueConstraint):
+        uniques = schema.uniques(table)
+        if const.name:
+            if const.name in uniques:
+                if uniques[const.name] == columns:
+                    return AFTER
+                raise _drift(what, 'columns %s' % ', '.join(uniques[const.name]))
+            if const.name in schema.indexes(table):
+                raise _drift(what, 'a non-unique index has that name')
+            return BEFORE
+        return AFTER if columns in uniques.values() else BEFORE
+    if isinstance(const, sa.CheckConstraint):
+        return AFTER if const.name in schema.checks(table) else BEFORE
+    raise _drift(what, 'no check for this kind of constraint')
+
+
+def _drop_constraint(schema, ddl):
+    const = ddl.element
+    table = const.table.name
+    if isinstance(const, sa.PrimaryKeyConstraint):
+        return BEFORE if schema.primary_key(table) else AFTER
+    if isinstance(const, sa.ForeignKeyConstraint):
+        # MySQL keeps the index that backed a dropped foreign key, often under
+        # the same name: only foreign keys count here.
+        return BEFORE if const.name in schema.foreign_keys(table) else AFTER
+    if isinstance(const, sa.UniqueConstraint):
+        return BEFORE if const.name in schema.uniques(table) else AFTER
+    if isinstance(const, sa.CheckConstraint):
+        return BEFORE if const.name in schema.checks(table) else AFTER
+    raise _drift('constraint %s on %s' % (const.name, table), 'no check for this kind')
+
+
+def _add_column(schema, ddl):
+    column = ddl.column
+    nullable = False if column.primary_key else column.nullable
+    return _column_state(schema, ddl.table_name, column.name, column.type,
+                         nullable) or BEFORE
+
+
+def _drop_column(schema, ddl):
+    return BEFORE if ddl.column.name in schema.columns(ddl.table_name) else AFTER
+
+
+def _rename_table(schema, ddl):
+    old, new = schema.has_table(ddl.table_name), schema.has_table(ddl.new_table_name)
+    if new and not old:
+        return AFTER
+    if old and not new:
+        return BEFORE
+    raise _drift('tables %s and %s' % (ddl.table_name, ddl.new_table_name),
+                 'both exist' if old else 'neither exists')
+
+
+def _change_column(schema, ddl):
+    """CHANGE/MODIFY COLUMN: rename and/or retype, nullability, default."""
+    table, old, new = ddl.table_name, ddl.column_name, ddl.newname or ddl.column_name
+    columns = schema.columns(table)
+    if new != old:
+        if new in columns and old not in columns:
+            _column_state(schema, table, new, ddl.type_, ddl.nullable)
+            return AFTER
+        if old in columns and new not in columns:
+            return BEFORE
+        raise _drift('columns %s.%s and %s.%s' % (table, old, table, new),
+                     'both exist' if old in columns else 'neither exists')
+    if old not in columns:
+        raise _drift('column %s.%s' % (table, old), 'it does not exist')
+    # Same name: running MODIFY again sets the same definition, so "not yet
+    # like this" and "before" lead to the same action.
+    try:
+        return _column_state(schema, table, old, ddl.type_, ddl.nullable)
+    except errors.OperationFailed:
+        return BEFORE
+
+
+def _alter_default(schema, ddl):
+    found = schema.columns(ddl.table_name).get(ddl.column_name)
+    if found is None:
+        raise _drift('column %s.%s' % (ddl.table_name, ddl.column_name), 'it does not exist')
+    # Setting a default twice is harmless: run it unless it is already there.
+    default = ddl.default
+    if default is None:
+        return AFTER if found['default'] in (None, 'NULL') else BEFORE
+    text = getattr(default, 'arg', default)
+    text = str(getattr(text, 'text', text))
+    return AFTER if found['default'] is not None and \
+        found['default'].strip("'") == text.strip("'") else BEFORE
+
+
+def _hinted(schema, hint):
+    kind, table, name, columns = hint
+    if kind != 'index':
+        raise _drift('%s %s on %s' % (kind, name, table), 'no check for this hint')
+    found = schema.indexes(table).get(name)
+    if found is None:
+        raise _drift('index %s on %s' % (name, table), 'it does not exist')
+    return AFTER if found['column_names'] == list(columns) else BEFORE
+
+
+_CHECKS = [
+    (sa.schema.CreateTable, _create_table),
+    (sa.schema.DropTable, _drop_table),
+    (sa.schema.CreateIndex, _create_index),
+    (sa.schema.DropIndex, _drop_index),
+    (sa.schema.AddConstraint, _add_constraint),
+    (sa.schema.DropConstraint, _drop_constraint),
+    (alembic_ddl.AddColumn, _add_column),
+    (alembic_ddl.DropColumn, _drop_column),
+    (alembic_ddl.RenameTable, _rename_table),
+    (alembic_mysql.MySQLChangeColumn, _change_column),  # and MySQLModifyColumn
+    (alembic_mysql.MySQLAlterDefault, _alter_default),
+]
+
+
+def state(conn, construct, execution_options=None):
+    """'after' or 'before' for one DDL statement; OperationFailed otherwise."""
+    schema = _Schema(conn)
+    hint = (execution_options or {}).get(HINT)
+    if hint:
+        return _hinted(schema, hint)
+    for kind, check in _CHECKS:
+        if isinstance(construct, kind):
+            return check(schema, construct)
+    raise errors.OperationFailed(
+        'cannot resume the interrupted revision: dbmanage cannot tell whether '
+        'the statement %r took effect (a DDL string needs execution_options='
+        '{%r: ...}); restore the backup taken before the upgrade'
+        % (describe(construct), HINT))

@@ -1,4 +1,8 @@
-"""The one retry policy: transient database errors, where a rerun is safe.
+"""The one retry policy: transient database errors are retried.
+
+A rerun is safe wherever the error struck: PostgreSQL and SQLite roll the
+unfinished revision back, and on MySQL the next attempt resumes it from the
+progress record (``progress``).
 
 oslo.db classifies driver errors (deadlock, lock wait timeout, lost
 connection) into its exception types. Its filters are imported on the first
@@ -9,10 +13,6 @@ import logging
 import tenacity
 
 LOG = logging.getLogger(__name__)
-
-#: Set on an exception by the code that knows whether work was half done.
-UNSAFE_ATTR = 'dbmanage_unsafe_to_retry'
-
 
 def classify_errors(engine):
     """Translate driver errors of ``engine`` into oslo.db's exception types."""
@@ -30,10 +30,6 @@ def is_transient(exc):
     return isinstance(exc, (db_exc.DBDeadlock, db_exc.DBConnectionError))
 
 
-def _retryable(exc):
-    return is_transient(exc) and not getattr(exc, UNSAFE_ATTR, False)
-
-
 def _log_attempt(state):
     LOG.warning('transient database error (attempt %d), retrying in %.1f s: %s',
                 state.attempt_number, state.next_action.sleep,
@@ -41,9 +37,9 @@ def _log_attempt(state):
 
 
 def call(fn, attempts):
-    """Run ``fn()``; rerun it on a transient error while a rerun is safe."""
+    """Run ``fn()``; rerun it on a transient error."""
     retrying = tenacity.Retrying(
-        retry=tenacity.retry_if_exception(_retryable),
+        retry=tenacity.retry_if_exception(is_transient),
         stop=tenacity.stop_after_attempt(attempts),
         wait=tenacity.wait_exponential(multiplier=0.2, max=5),
         before_sleep=_log_attempt,

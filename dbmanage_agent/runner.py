@@ -20,8 +20,6 @@ import threading
 import time
 import warnings
 
-from sqlalchemy import event
-
 from dbmanage_agent import errors
 from dbmanage_agent.result import Applied
 
@@ -151,33 +149,23 @@ def plan_upgrade(script, current, target):
 
 @dataclasses.dataclass
 class _Progress:
-    """Times each applied revision and counts statements inside it."""
+    """Times each applied revision; notes what a resumed one skipped."""
     on_applied: object
     applied: list = dataclasses.field(default_factory=list)
-    statements: int = 0
     mark: float = dataclasses.field(default_factory=time.monotonic)
-    guard: object = None
-
-    def count(self, *args, **kwargs):
-        self.statements += 1
-
-    def configured(self, migration_context):
-        """Guard the run's first revision where DDL is not transactional."""
-        from dbmanage_agent import resume
-        if not migration_context.impl.transactional_ddl:
-            self.guard = resume.ResumeGuard(migration_context.impl)
+    recorder: object = None
 
     def __call__(self, ctx, step, heads, run_args):
-        if self.guard:
-            self.guard.finish()
         now = time.monotonic()
         rev = step.up_revision
         applied = Applied(revision=step.up_revision_id,
                           down_revision=(step.down_revision_ids or (None,))[0],
                           description=describe(rev) if rev else '',
                           duration=round(now - self.mark, 4))
+        if self.recorder is not None and self.recorder.skipped:
+            applied.resumed, self.recorder.skipped = self.recorder.skipped, []
         self.applied.append(applied)
-        self.mark, self.statements = now, 0
+        self.mark = now
         if self.on_applied:
             self.on_applied(applied)
 
@@ -193,28 +181,41 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None):
 
     ``before_revision(revision_id)`` is called before each revision starts;
     raising there stops the run with nothing of that revision done.
-    A failure is marked unsafe to retry when it struck a revision that had
-    already run statements on a backend without transactional DDL.
+    On MySQL the run keeps a progress record (see ``progress``) and resumes
+    a revision an earlier run left half done; ``target=None`` only tidies a
+    record a finished run could not drop.
     """
     from alembic import command
     progress = _Progress(on_applied)
-    event.listen(conn, 'before_cursor_execute', progress.count)
-    hook = (lambda step: before_revision(step.revision.revision)) if before_revision else None
+    if conn.dialect.name == 'mysql':
+        from dbmanage_agent import progress as record
+        script = script_directory(service)
+        current = current_heads(conn)
+        plan = plan_upgrade(script, current, target) if target else []
+        progress.recorder = record.Recorder(conn, script, current,
+                                            [r.revision for r in plan])
+    if target is None:
+        if progress.recorder is not None:
+            progress.recorder.finish()
+        return []
+
+    def announce(step):
+        if before_revision:
+            before_revision(step.revision.revision)
+        if progress.recorder is not None:
+            progress.recorder.start(step.revision.revision)
+
+    configured = progress.recorder.install if progress.recorder is not None else None
     cfg = _alembic_config(service, connection=conn, on_version_apply=progress,
-                          on_configured=progress.configured, before_revision=hook)
+                          on_configured=configured, before_revision=announce)
     _settle(conn)
     try:
         with ALEMBIC_LOCK:
             command.upgrade(cfg, target)
-    except Exception as exc:
-        if progress.statements > 1 and progress.guard is not None:
-            from dbmanage_agent import retry
-            setattr(exc, retry.UNSAFE_ATTR, True)
-        if isinstance(exc, _alembic_errors()):
-            raise errors.OperationFailed(str(exc)) from exc
-        raise
-    finally:
-        event.remove(conn, 'before_cursor_execute', progress.count)
+    except _alembic_errors() as exc:
+        raise errors.OperationFailed(str(exc)) from exc
+    if progress.recorder is not None:
+        progress.recorder.finish()
     return progress.applied
 
 
@@ -222,6 +223,9 @@ def stamp(conn, service, revision):
     from alembic import command
     progress = _Progress(None)
     cfg = _alembic_config(service, connection=conn, on_version_apply=progress)
+    if conn.dialect.name == 'mysql':
+        from dbmanage_agent import progress as record
+        record.discard(conn)
     _settle(conn)
     with ALEMBIC_LOCK:
         command.stamp(cfg, revision)

@@ -68,8 +68,10 @@ def _text(result, verbose):
     if command == 'check_migration':
         return 'OK: one linear history, head %s' % ', '.join(heads)
     if command == 'upgrade':
-        lines = ['Running upgrade %s -> %s, %s (%.2f s)'
-                 % (a.down_revision or '', a.revision, a.description, a.duration)
+        lines = ['Running upgrade %s -> %s, %s (%.2f s)%s'
+                 % (a.down_revision or '', a.revision, a.description, a.duration,
+                    '; resumed: %d statement(s) were already done' % len(a.resumed)
+                    if a.resumed else '')
                  for a in result.applied]
         if result.details.get('fresh_install') == 'baseline':
             lines = ['Created the schema of %s in one step from the baseline (%d revisions, '

@@ -180,7 +180,10 @@ def test_cli_without_credentials_drives_every_command(agents, remote, secret_mys
         assert len(data['applied']) == 43
         received = events.collect('db_manage.upgrade.end')
         assert remote('mistral', 'stamp', '044').returncode == 0
-        assert remote('mistral', 'upgrade', 'head').returncode == 0
+        # 045's index is there already: with no interrupted run to resume, the
+        # upgrade reports it instead of skipping it.
+        assert remote('mistral', 'upgrade', 'head').returncode == 1
+        assert remote('mistral', 'stamp', 'head').returncode == 0
         assert remote('mistral', 'populate').returncode == 0
         proc = remote('mistral', 'upgrade', '044:045', '--sql')
         assert proc.returncode == 0 and 'UPDATE alembic_version' in proc.stdout

@@ -2,17 +2,19 @@
 from alembic import op
 import sqlalchemy as sa
 
+from alembic_migrations.lookup import insert_names
+
 revision = '1e4c1d83044c'
 down_revision = '5a3ee5472c31'
 
 
 def upgrade():
-    methods = op.create_table(
+    op.create_table(
         'vrrp_auth_method',
         sa.Column('name', sa.String(36), primary_key=True),
         sa.Column('description', sa.String(255), nullable=True),
     )
-    op.bulk_insert(methods, [{'name': 'PASS'}, {'name': 'AH'}])
+    insert_names('vrrp_auth_method', ['PASS', 'AH'])
 
     op.create_table(
         'vrrp_group',

@@ -2,17 +2,19 @@
 from alembic import op
 import sqlalchemy as sa
 
+from alembic_migrations.lookup import insert_names
+
 revision = '357d17a6d5ac'
 down_revision = '298eac0640a7'
 
 
 def lookup(table, *names):
-    created = op.create_table(
+    op.create_table(
         table,
         sa.Column('name', sa.String(36), primary_key=True),
         sa.Column('description', sa.String(255), nullable=True),
     )
-    op.bulk_insert(created, [{'name': name} for name in names])
+    insert_names(table, names)
 
 
 def upgrade():

@@ -2,17 +2,19 @@
 from alembic import op
 import sqlalchemy as sa
 
+from alembic_migrations.lookup import insert_names
+
 revision = '35dee79d5865'
 down_revision = None
 
 
 def lookup(table, *names):
-    created = op.create_table(
+    op.create_table(
         table,
         sa.Column('name', sa.String(30), primary_key=True),
         sa.Column('description', sa.String(255), nullable=True),
     )
-    op.bulk_insert(created, [{'name': name} for name in names])
+    insert_names(table, names)
 
 
 def fk(target, name):

@@ -1,11 +1,9 @@
 """Add the NO_MONITOR operating status."""
-from alembic import op
-import sqlalchemy as sa
+from alembic_migrations.lookup import insert_names
 
 revision = '3b199c848b96'
 down_revision = '543f5d8e4e56'
 
 
 def upgrade():
-    status = sa.table('operating_status', sa.column('name', sa.String))
-    op.bulk_insert(status, [{'name': 'NO_MONITOR'}])
+    insert_names('operating_status', ['NO_MONITOR'])

@@ -11,8 +11,11 @@ def upgrade():
     if op.get_context().dialect.name == 'mysql':
         # One statement: the foreign key on load_balancer_id refuses to lose
         # its only index, even for a moment.
+        # The option tells dbmanage, resuming after a crash, what the
+        # statement leaves behind (stock Alembic ignores it).
         op.execute('ALTER TABLE listener DROP INDEX %s, ADD UNIQUE KEY %s (%s)'
-                   % (name, name, ', '.join(columns)))
+                   % (name, name, ', '.join(columns)),
+                   execution_options={'dbmanage_resume': ('index', 'listener', name, columns)})
     else:
         with op.batch_alter_table('listener') as batch:
             batch.drop_constraint(name, type_='unique')
