@@ -106,7 +106,9 @@ def test_read_only_commands_import_neither_sqlalchemy_nor_alembic(name, backend,
     url = make_db(backend)
     inprocess.run(name, url, 'upgrade', revision='head')
     conf = conftest.write_config(tmp_path / 'c.conf', url)
-    for args in (['current'], ['current', '--verbose'], ['heads'], ['branches'],
+    # ``current --verbose`` and ``--json current`` also ask who holds the
+    # migration lock, which every kind of lock answers through SQLAlchemy.
+    for args in (['current'], ['heads'], ['branches'],
                  ['check_migration'], ['history'], ['--json', 'history', '-r', 'base:head']):
         proc = subprocess.run([sys.executable, '-c', SHOW_IMPORTS, name, '--config-file',
                                str(conf)] + args, capture_output=True, text=True, cwd=tmp_path)
