@@ -216,9 +216,12 @@ def test_concurrent_upgrades_through_etcd(cli, make_db, etcd, service):
     _coordinated(cli, make_db, service, etcd, 1)
 
 
-@pytest.mark.parametrize('url', ('redis://127.0.0.1:%d' % _free_port(),
-                                 'etcd3+http://127.0.0.1:%d?api_version=v3' % _free_port()))
+@pytest.mark.parametrize('url', ('redis://127.0.0.1:%d',
+                                 'etcd3+http://127.0.0.1:%d?api_version=v3'))
 def test_unreachable_coordinator_fails_fast_and_runs_nothing(cli, make_db, url):
+    # The port is picked here, not in the test id: pytest-xdist workers must
+    # collect the same ids.
+    url = url % _free_port()
     db = make_db('mysql')
     started = time.monotonic()
     proc = cli.run('mistral', 'upgrade', 'head', url=db,
