@@ -22,11 +22,14 @@ def test_walk_one_revision_at_a_time(service, db_url):
         inprocess.run(service, db_url, 'upgrade', revision='+1')
 
 
+@pytest.mark.parametrize('fresh_install', ('chain', 'baseline'))
 @pytest.mark.parametrize('service', SERVICES)
-def test_head_schema_matches_upstream_reference(service, cli, make_db):
+def test_head_schema_matches_upstream_reference(service, fresh_install, cli, make_db):
     url = make_db('mysql')
-    proc = cli.run(service, 'upgrade', 'head', url=url)
-    assert proc.returncode == 0, proc.stderr
+    code, result = cli.json(service, 'upgrade', 'head', url=url,
+                            db_manage={'fresh_install': fresh_install})
+    assert code == 0, result
+    assert result['details']['fresh_install'] == fresh_install
     assert conftest.schema_dump(url) == conftest.REFERENCE[service].read_text()
 
 

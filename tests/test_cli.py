@@ -204,7 +204,9 @@ def test_connection_killed_mid_upgrade_is_retried_or_fails_cleanly(server, cli, 
     """Killing the migration's session server-side never leaves silent damage."""
     import subprocess
     url = make_db(server)
-    conf = conftest.write_config(cli.tmp_path / 'k.conf', url)
+    # Replay the chain, so the session dies between two of its revisions.
+    conf = conftest.write_config(cli.tmp_path / 'k.conf', url,
+                                 db_manage={'fresh_install': 'chain'})
     proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
                              '--debug', 'upgrade', 'head'],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -40,7 +40,8 @@ def test_a_healthy_run_checks_and_skips_nothing(service, make_db, monkeypatch):
     checks = []
     monkeypatch.setattr(resume, 'state', lambda *a, **k: checks.append(a))
     events = []
-    ctx = inprocess.context(service, url, emit=lambda name, payload: events.append(payload))
+    ctx = inprocess.context(service, url, fresh_install='chain',
+                            emit=lambda name, payload: events.append(payload))
     result = inprocess.operations.execute(ctx, 'upgrade', {'revision': 'head'})
     assert result.ok, result.error
     assert checks == []
@@ -170,7 +171,8 @@ def test_eight_kills_of_the_program_converge(cli, make_db, tmp_path):
     resumed = 0
     for moment in range(1, 9):
         url = make_db('mysql')
-        conf = conftest.write_config(tmp_path / ('kill%d.conf' % moment), url)
+        conf = conftest.write_config(tmp_path / ('kill%d.conf' % moment), url,
+                                     db_manage={'fresh_install': 'chain'})
         proc = subprocess.Popen([str(conftest.BIN / 'lbaas-db-manage'), '--config-file',
                                  str(conf), 'upgrade', 'head'],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

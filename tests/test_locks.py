@@ -34,6 +34,9 @@ REDIS_URL = os.environ.get('DBMANAGE_TEST_REDIS_URL', 'redis://127.0.0.1:6379')
 LEASE = 3
 SERVICES = ('mistral', 'lbaas')
 galera_group = pytest.mark.xdist_group('galera')
+# Runs that are stopped or killed between revisions replay the chain: a fresh
+# install from the baseline is a single step with no "between".
+CHAIN_RUN = {'lock_lease': LEASE, 'fresh_install': 'chain'}
 
 
 def chain(service):
@@ -160,10 +163,14 @@ def _lock_waits(procs):
 @galera_group
 @pytest.mark.parametrize('service', SERVICES)
 def test_concurrent_upgrades_on_three_galera_nodes(galera, galera_db, cli, service):
-    for _ in range(2):
+    # Replaying the chain (many revisions under the lock), then a fresh
+    # install from the baseline (one step, beside the lock's own table).
+    for fresh_install in ('chain', 'baseline'):
         name = galera_db()
         confs = [conftest.write_config(cli.tmp_path / ('n%d-%d.conf' % (i, node)),
-                                       galera.url(node, name), db_manage={'lock_lease': LEASE})
+                                       galera.url(node, name),
+                                       db_manage={'lock_lease': LEASE,
+                                                  'fresh_install': fresh_install})
                  for i, node in enumerate((1, 2, 3, 1))]
         procs = _concurrently(cli, service, confs)
         _assert_converged(service, procs, galera.url(2, name))
@@ -199,7 +206,7 @@ def _coordinated(cli, make_db, service, backend_url, rounds):
     for _ in range(rounds):
         url = make_db('mysql')
         conf = conftest.write_config(cli.tmp_path / ('%s.conf' % uuid.uuid4().hex[:6]), url,
-                                     db_manage={'lock_lease': LEASE},
+                                     db_manage=CHAIN_RUN,
                                      coordination={'backend_url': backend_url})
         procs = _concurrently(cli, service, [conf] * 4)
         _assert_converged(service, procs, url)
@@ -309,7 +316,7 @@ def test_killed_holder_is_taken_over_within_the_lease(cli, lease_kind, tmp_path)
     """A holder SIGKILLed mid-upgrade: another run takes over and converges."""
     kind, url, extra, sections = lease_kind
     other = url.replace(':%d/' % (GALERA_PORT + 1), ':%d/' % (GALERA_PORT + 2))
-    sections = dict(sections, db_manage={'lock_lease': LEASE})
+    sections = dict(sections, db_manage=CHAIN_RUN)
     conf = conftest.write_config(tmp_path / 'holder.conf', url, **sections)
     proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
                              '--debug', 'upgrade', 'head'],
@@ -339,7 +346,7 @@ def test_killed_holder_is_taken_over_within_the_lease(cli, lease_kind, tmp_path)
 def test_stopped_galera_node_then_rerun_on_another_node(galera, galera_db, cli, tmp_path):
     name = galera_db()
     conf = conftest.write_config(tmp_path / 'n3.conf', galera.url(3, name),
-                                 db_manage={'lock_lease': LEASE, 'retry_attempts': 2})
+                                 db_manage=dict(CHAIN_RUN, retry_attempts=2))
     proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
                              '--debug', 'upgrade', 'head'],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -378,7 +385,7 @@ def test_empty_lock_table_of_a_dead_creator_is_taken_after_a_lease(galera, galer
 def test_a_run_whose_lock_is_broken_stops_between_revisions(cli, lease_kind, tmp_path):
     """Exit 7 with one line, the database at a recorded revision; a rerun finishes."""
     kind, url, extra, sections = lease_kind
-    conf = conftest.write_config(tmp_path / 'run.conf', url, **sections)
+    conf = conftest.write_config(tmp_path / 'run.conf', url, db_manage=CHAIN_RUN, **sections)
     proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
                              '--debug', 'upgrade', 'head'],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
