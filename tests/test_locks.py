@@ -52,6 +52,11 @@ class Cluster:
         return 'mysql+pymysql://root@127.0.0.1:%d/%s?charset=utf8mb4' % (
             GALERA_PORT + node, database)
 
+    def synced_url(self, node, database):
+        """A URL whose reads wait until the node has applied what the cluster
+        committed: checks read a node other than the one that migrated."""
+        return self.url(node, database) + '&init_command=SET%20SESSION%20wsrep_sync_wait%3D15'
+
     def sh(self, *args):
         subprocess.run([str(GALERA_SH), *args], env=self.env, check=True,
                        timeout=600, capture_output=True, text=True)
@@ -173,7 +178,7 @@ def test_concurrent_upgrades_on_three_galera_nodes(galera, galera_db, cli, servi
                                                   'fresh_install': fresh_install})
                  for i, node in enumerate((1, 2, 3, 1))]
         procs = _concurrently(cli, service, confs)
-        _assert_converged(service, procs, galera.url(2, name))
+        _assert_converged(service, procs, galera.synced_url(2, name))
         print('galera lock waits', _lock_waits(procs))
         assert not galera.admin(3, "SHOW TABLES FROM %s LIKE 'dbmanage_lock'" % name)
 
@@ -199,7 +204,7 @@ def test_two_agents_and_cli_runs_on_galera(galera, galera_db, cli, tmp_path):
     finally:
         for agent in started:
             agent.stop()
-    _assert_converged('mistral', procs, galera.url(3, name))
+    _assert_converged('mistral', procs, galera.synced_url(3, name))
 
 
 def _coordinated(cli, make_db, service, backend_url, rounds):
@@ -363,7 +368,7 @@ def test_stopped_galera_node_then_rerun_on_another_node(galera, galera_db, cli, 
                                 db_manage={'lock_lease': LEASE})
         assert code == 0, result
         assert result['lock_wait'] <= LEASE + 2
-        assert conftest.schema_dump(galera.url(2, name)) == \
+        assert conftest.schema_dump(galera.synced_url(2, name)) == \
             conftest.REFERENCE['mistral'].read_text()
     finally:
         galera.sh('start-node', '3')
