@@ -306,7 +306,8 @@ def test_killed_holder_is_taken_over_within_the_lease(cli, lease_kind, tmp_path)
     """A holder SIGKILLed mid-upgrade: another run takes over and converges."""
     kind, url, extra, sections = lease_kind
     other = url.replace(':%d/' % (GALERA_PORT + 1), ':%d/' % (GALERA_PORT + 2))
-    sections = dict(sections, db_manage={'lock_lease': LEASE})
+    # The chain is replayed, so that the kill lands mid-upgrade.
+    sections = dict(sections, db_manage={'lock_lease': LEASE, 'fresh_install': 'chain'})
     conf = conftest.write_config(tmp_path / 'holder.conf', url, **sections)
     proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
                              '--debug', 'upgrade', 'head'],
@@ -336,7 +337,8 @@ def test_killed_holder_is_taken_over_within_the_lease(cli, lease_kind, tmp_path)
 def test_stopped_galera_node_then_rerun_on_another_node(galera, galera_db, cli, tmp_path):
     name = galera_db()
     conf = conftest.write_config(tmp_path / 'n3.conf', galera.url(3, name),
-                                 db_manage={'lock_lease': LEASE, 'retry_attempts': 2})
+                                 db_manage={'lock_lease': LEASE, 'retry_attempts': 2,
+                                            'fresh_install': 'chain'})
     proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
                              '--debug', 'upgrade', 'head'],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
