@@ -5,7 +5,9 @@ to head: its DDL exactly as the server reports it and every row the chain
 seeded, ``alembic_version`` included. It lives beside the chain
 (``<service package>/baseline/<dialect>.sql``) and names the head it was
 made at and a digest of the revision files; when either differs from the
-chain's, it is ignored and the chain replayed. Regenerate the baselines after adding a revision::
+chain's, it is ignored and the chain replayed. That check needs only the
+revision files read as text (``candidate``), so a fresh install loads
+Alembic only when the chain must run. Regenerate the baselines after adding a revision::
 
     python -m dbmanage_agent.baseline mistral lbaas
 
