@@ -78,31 +78,29 @@ def bench_backend(service, backend, repeat, tmp, bindir, upstream):
     theirs = upstream and str(upstream / 'bin' / UPSTREAM[service])
     figures = {'floor': floors(backend, repeat, tmp)}
 
-    def fresh_upgrade(argv_of, runs, **options):
-        laps, rss = [], 0
-        for _ in range(runs):
-            url, drop = conftest.create_database(backend, tmp)
-            try:
-                conf = conftest.write_config(tmp / ('up-%s.conf' % uuid.uuid4().hex[:6]), url,
-                                             **options)
-                found = timed(argv_of(conf), tmp, check=False)
-                if found:
-                    laps.append(found[0])
-                    rss = max(rss, found[1])
-            finally:
-                drop()
-        return median(laps), rss
+    def fresh_upgrade(program, **options):
+        """One ``upgrade head`` on a new empty database: (seconds, RSS) or None."""
+        url, drop = conftest.create_database(backend, tmp)
+        try:
+            conf = conftest.write_config(tmp / ('up-%s.conf' % uuid.uuid4().hex[:6]), url,
+                                         **options)
+            return timed([program, '--config-file', str(conf), 'upgrade', 'head'], tmp,
+                         check=False)
+        finally:
+            drop()
 
-    runs = max(1, min(repeat, 3))
-    ours_up, rss_up = fresh_upgrade(lambda c: [prog, '--config-file', str(c), 'upgrade', 'head'],
-                                    runs)
-    chain_up, _ = fresh_upgrade(lambda c: [prog, '--config-file', str(c), 'upgrade', 'head'],
-                                runs, db_manage={'fresh_install': 'chain'})
-    figures['upgrade_head_s'] = ours_up
-    figures['upgrade_head_chain_s'] = chain_up
+    variants = {'upgrade_head_s': lambda: fresh_upgrade(prog),
+                'upgrade_head_chain_s': lambda: fresh_upgrade(
+                    prog, db_manage={'fresh_install': 'chain'})}
     if theirs:
-        figures['upstream_upgrade_head_s'], _ = fresh_upgrade(
-            lambda c: [theirs, '--config-file', str(c), 'upgrade', 'head'], runs)
+        variants['upstream_upgrade_head_s'] = lambda: fresh_upgrade(theirs)
+    laps = {name: [] for name in variants}
+    for _ in range(max(1, min(repeat, 3))):   # interleaved: all see the same load
+        for name, run in variants.items():
+            laps[name].append(run())
+    for name, found in laps.items():
+        figures[name] = median(f[0] for f in found if f)
+    rss_up = max((f[1] for f in laps['upgrade_head_s'] if f), default=0)
 
     url, drop = conftest.create_database(backend, tmp)
     try:
@@ -228,8 +226,10 @@ def bench_agent(repeat, tmp, bindir):
         drop()
 
 
-def _ratio(ours, theirs):
-    return ' = %.2f x upstream %.3f s' % (ours / theirs, theirs) if ours and theirs else ''
+def _ratio(ours, theirs, timed_upstream=False):
+    if ours and theirs:
+        return ' = %.2f x upstream %.3f s' % (ours / theirs, theirs)
+    return ' (upstream fails here)' if timed_upstream else ''
 
 
 def show(name, f):
@@ -239,7 +239,8 @@ def show(name, f):
              _ratio(f['current_s'], f.get('upstream_current_s')), f['current_peak_rss_mib']))
     print('%-18s upgrade head on empty: baseline %s s, chain %s s%s; offline SQL %s s'
           % ('', f['upgrade_head_s'], f['upgrade_head_chain_s'],
-             _ratio(f['upgrade_head_s'], f.get('upstream_upgrade_head_s')),
+             _ratio(f['upgrade_head_s'], f.get('upstream_upgrade_head_s'),
+                    'upstream_upgrade_head_s' in f),
              f.get('offline_sql_s', '-')), flush=True)
 
 

@@ -5,7 +5,9 @@ to head: its DDL exactly as the server reports it and every row the chain
 seeded, ``alembic_version`` included. It lives beside the chain
 (``<service package>/baseline/<dialect>.sql``) and names the head it was
 made at and a digest of the revision files; when either differs from the
-chain's, it is ignored and the chain replayed. Regenerate the baselines after adding a revision::
+chain's, it is ignored and the chain replayed. That check needs only the
+revision files read as text (``candidate``), so a fresh install loads
+Alembic only when the chain must run. Regenerate the baselines after adding a revision::
 
     python -m dbmanage_agent.baseline mistral lbaas
 
@@ -22,6 +24,7 @@ dropped last; a run that finds it drops what the interrupted run created
 and starts again.
 """
 import argparse
+import dataclasses
 import datetime
 import hashlib
 import re
@@ -31,6 +34,9 @@ import time
 import uuid
 
 from dbmanage_agent import chain
+from dbmanage_agent import dburl
+from dbmanage_agent import errors
+from dbmanage_agent import version_table
 
 MARKER = 'dbmanage_baseline_in_progress'
 _HEADER = '-- dbmanage baseline: service=%s dialect=%s head=%s chain=%s\n'
@@ -139,6 +145,74 @@ def install(conn, statements):
             raise
         raw_conn.commit()
     cursor.close()
+
+
+@dataclasses.dataclass
+class Fresh:
+    """A baseline install to take if the database is empty under the lock.
+
+    Decided from the chain's text alone (``chain.load``): the baseline
+    names a digest of every revision file, so a baseline that applies is
+    one Alembic loaded the same files for, and a fresh install to head
+    needs neither Alembic's script directory nor Alembic itself.
+    """
+    found: object        # chain.Chain
+    dialect: str
+    statements: list
+
+    @property
+    def heads(self):
+        return list(self.found.heads)
+
+    @property
+    def plan(self):
+        """Every revision, oldest first."""
+        return list(reversed(self.found.ordered))
+
+    def applies(self, conn):
+        """True if the database behind ``conn`` (holding the lock) is empty."""
+        empty = conn.dialect.name == self.dialect and not _tables(conn)
+        if conn.in_transaction():
+            conn.commit()   # the inspection's; the install manages its own
+        return empty
+
+    def install(self, conn, on_applied):
+        """Run the baseline; return the revision(s) it recorded."""
+        from dbmanage_agent.result import Applied
+        install(conn, self.statements)
+        for rev in self.plan:
+            on_applied(Applied(revision=rev.revision, down_revision=rev.down_revision,
+                               description=rev.description, duration=0.0))
+        recorded = sorted(r[0] for r in conn.exec_driver_sql(version_table.QUERY))
+        conn.commit()
+        return recorded
+
+
+def candidate(ctx, target):
+    """The Fresh install an upgrade to ``target`` takes on an empty
+    database, or None when only Alembic can decide (``fresh_install =
+    chain``, a target below head or relative, a chain the text reader does
+    not model, no baseline for the URL's dialect, or a stale one)."""
+    if ctx.fresh_install != 'baseline':
+        return None
+    found = chain.load(ctx.service)
+    if not found.linear:
+        return None
+    if target not in ('head', 'heads'):
+        try:
+            if not found.get(target).is_head:
+                return None
+        except (chain.AlembicNeeded, errors.UsageError):
+            return None   # Alembic resolves it, or words the error
+    try:
+        backend = dburl.split(ctx.url).backend
+    except errors.UsageError:
+        return None       # reported where the engine is made, as before
+    dialect = {'mariadb': 'mysql'}.get(backend, backend)
+    statements = read(ctx.service, dialect)
+    if not statements:
+        return None
+    return Fresh(found, dialect, statements)
 
 
 def upgrade(ctx, conn, before, plan, on_applied):

@@ -137,7 +137,20 @@ def create_engine(url, connect_timeout):
                               connect_args=connect_args)
     if parsed.get_backend_name() == 'sqlite':
         _transactional_sqlite(engine)
+    elif parsed.get_driver_name() == 'pymysql':
+        _preferred_tls_made_once(engine)
     return engine
+
+
+def _preferred_tls_made_once(engine):
+    """PyMySQL connections, with the preferred-TLS context made once (see
+    ``mysql_tls``); the arguments are SQLAlchemy's, TLS options included."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, 'do_connect')
+    def _connect(dialect, conn_rec, cargs, cparams):
+        from dbmanage_agent import mysql_tls
+        return mysql_tls.connect(*cargs, **cparams)
 
 
 def _transactional_sqlite(engine):

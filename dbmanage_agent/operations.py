@@ -123,22 +123,32 @@ def _target(revision, delta):
 def upgrade(ctx, result, revision=None, delta=None, sql=False):
     """Bring the database up to ``revision`` (or ``--delta`` steps)."""
     target = _target(revision, delta)
-    script = _fill_chain(ctx, result)
+    # Whether an empty database may take the baseline is decided from the
+    # chain's text; Alembic is loaded only when the chain must run.
+    fresh = None if sql else baseline.candidate(ctx, target)
+    if fresh is None:
+        script = _fill_chain(ctx, result)
+    else:
+        script, result.heads, result.branches = None, fresh.heads, []
     if sql:
         result.sql = _offline(ctx, script, 'upgrade', target)
         return
     ctx.event('upgrade.start', result, target=target)
-    retry.call(lambda: _upgrade_once(ctx, result, script, target),
+    retry.call(lambda: _upgrade_once(ctx, result, script, target, fresh),
                ctx.retry_attempts)
 
 
-def _upgrade_once(ctx, result, script, target):
+def _upgrade_once(ctx, result, script, target, fresh=None):
     with _locked(ctx, result) as conn:
         baseline.recover(conn, ctx.service)
-        before = runner.current_heads(conn)
+        if fresh is not None and fresh.applies(conn):
+            before, plan = [], fresh.plan
+        else:
+            fresh, script = None, script or _fill_chain(ctx, result)
+            before = runner.current_heads(conn)
+            plan = runner.plan_upgrade(script, before, target)
         if not result.applied:
             result.revision_before = before
-        plan = runner.plan_upgrade(script, before, target)
         result.details['planned'] = [r.revision for r in plan]
         remaining = [r.revision for r in plan]
 
@@ -152,6 +162,10 @@ def _upgrade_once(ctx, result, script, target):
                       description=step.description, duration=step.duration,
                       remaining=len(remaining), resumed=step.resumed)
 
+        if fresh is not None:
+            result.details['fresh_install'] = 'baseline'
+            result.revision_after = fresh.install(conn, applied)
+            return
         fresh = baseline.upgrade(ctx, conn, before, plan, applied)
         if fresh:
             result.details['fresh_install'] = fresh

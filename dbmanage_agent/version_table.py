@@ -31,14 +31,14 @@ class _MySQL:
                 and set(self.parts.query) <= {'charset'})
 
     def connect(self):
-        import pymysql
+        from dbmanage_agent import mysql_tls
         p = self.parts
         kwargs = dict(host=p.host or 'localhost', port=p.port or 3306, user=p.username,
                       password=p.password or '', database=p.database,
                       connect_timeout=self.timeout, autocommit=True)
         if 'charset' in p.query:
             kwargs['charset'] = p.query['charset']
-        return pymysql.connect(**kwargs)
+        return mysql_tls.connect(**kwargs)
 
     @staticmethod
     def missing_table(exc):

@@ -1,10 +1,14 @@
 """Fresh installs from the baseline are identical to replaying the chain."""
 import datetime
+import json
+import subprocess
+import sys
 
 import pytest
 import sqlalchemy as sa
 
 from dbmanage_agent import baseline
+from dbmanage_agent import chain
 from dbmanage_agent import operations
 from dbmanage_agent import services
 from tests import conftest
@@ -116,3 +120,30 @@ def test_a_baseline_of_an_edited_chain_is_ignored(cli, make_db, chain_copy):
     edited.write_text(edited.read_text() + '\n# edited after the baseline was made\n')
     code, data = cli.json('mistral', 'upgrade', 'head', url=make_db('sqlite'), env=env)
     assert code == 0 and data['details']['fresh_install'] == 'chain'
+
+
+SHOW_IMPORTS = '''
+import json, sys
+from dbmanage_cli import main
+code = main.run(sys.argv[1], sys.argv[2:])
+print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules} & {'alembic'})]))
+'''
+
+
+@pytest.mark.parametrize('service', SERVICES)
+def test_a_fresh_install_from_the_baseline_does_not_load_alembic(service, backend, make_db,
+                                                                 tmp_path):
+    conf = conftest.write_config(tmp_path / 'c.conf', make_db(backend))
+    argv = [sys.executable, '-c', SHOW_IMPORTS, service, '--config-file', str(conf)]
+    proc = subprocess.run(argv + ['--json', 'upgrade', 'head'], capture_output=True,
+                          text=True, cwd=tmp_path)
+    *output, last = proc.stdout.strip().splitlines()
+    data = json.loads('\n'.join(output))
+    assert json.loads(last) == [0, []], proc.stderr
+    assert data['details']['fresh_install'] == 'baseline'
+    heads = [r.revision for r in chain.load(services.get(service)).ordered]
+    assert [a['revision'] for a in data['applied']] == heads[::-1]
+    assert data['revision_before'] == [] and data['revision_after'] == data['heads'] == heads[:1]
+    # A database that is not empty loads Alembic, and replays nothing more.
+    proc = subprocess.run(argv + ['upgrade', 'head'], capture_output=True, text=True, cwd=tmp_path)
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [0, ['alembic']], proc.stderr

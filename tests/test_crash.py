@@ -163,7 +163,8 @@ def _wait_for_revision(url, revision, proc, timeout=120):
 
 def test_eight_kills_of_the_program_converge(cli, make_db, tmp_path):
     """``lbaas-db-manage upgrade head`` SIGKILLed at 8 moments spread over its
-    revisions (just after revision n*95/9 is recorded), then rerun."""
+    revisions (just after revision n*95/9 is recorded), then rerun. The chain
+    is replayed (an empty database would take the baseline in one step)."""
     reference = make_db('mysql')
     assert cli.run('lbaas', 'upgrade', 'head', url=reference).returncode == 0
     expected = faults.fingerprint(reference)

@@ -388,7 +388,8 @@ def test_empty_lock_table_of_a_dead_creator_is_taken_after_a_lease(galera, galer
 
 
 def test_a_run_whose_lock_is_broken_stops_between_revisions(cli, lease_kind, tmp_path):
-    """Exit 7 with one line, the database at a recorded revision; a rerun finishes."""
+    """Exit 7 with one line, the database at a recorded revision; a rerun finishes.
+    The chain is replayed: an empty database would take the baseline in one step."""
     kind, url, extra, sections = lease_kind
     conf = conftest.write_config(tmp_path / 'run.conf', url, db_manage=CHAIN_RUN, **sections)
     proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file', str(conf),
