@@ -230,7 +230,7 @@ def upgrade(ctx, conn, before, plan, on_applied):
         return 'chain'
     statements = read(ctx.service, conn.dialect.name)
     empty = not _tables(conn)
-    runner._settle(conn)
+    runner.settle(conn)
     if statements is None or not empty:
         return 'chain'
     install(conn, statements)

@@ -8,7 +8,7 @@ from dbmanage_agent.result import Result
 from dbmanage_agent.rpc import rpcapi
 
 
-class LocalAPI(rpcapi._CommandsMixin):
+class LocalAPI(rpcapi.CommandsMixin):
     """Runs commands in this process."""
 
     def __init__(self, conf, service, emit=None):

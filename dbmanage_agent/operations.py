@@ -63,12 +63,12 @@ class Context:
             self.emit('db_manage.' + name, payload)
 
 
-def _one_line(exc):
+def one_line(exc):
     text = str(getattr(exc, 'inner_exception', None) or exc).strip()
     return masking.scrub(text.splitlines()[0] if text else type(exc).__name__)
 
 
-def _announce_embedded(ctx):
+def announce_embedded(ctx):
     if ctx.embedded and not ctx.announced:
         ctx.announced = True
         LOG.warning('using the embedded database %s (no [database] '
@@ -76,8 +76,8 @@ def _announce_embedded(ctx):
 
 
 @contextlib.contextmanager
-def _connection(ctx):
-    _announce_embedded(ctx)
+def connected(ctx):
+    announce_embedded(ctx)
     engine = ctx.engine()
     try:
         conn = engine.connect()
@@ -85,7 +85,7 @@ def _connection(ctx):
         # Not retried: a server that refuses connections is a configuration
         # problem to report at once, not a blip inside a running migration.
         raise errors.OperationFailed('cannot connect to the database %s: %s'
-                                     % (dburl.masked(ctx.url), _one_line(exc))) from exc
+                                     % (dburl.masked(ctx.url), one_line(exc))) from exc
     try:
         yield conn
     finally:
@@ -96,7 +96,7 @@ def _connection(ctx):
 @contextlib.contextmanager
 def _locked(ctx, result):
     """A connection that holds the migration lock for as long as it is open."""
-    with _connection(ctx) as conn:
+    with connected(ctx) as conn:
         with locks.held(ctx, conn, result.request_id) as hold:
             result.lock_wait = round(hold.waited, 4)
             yield conn
@@ -230,7 +230,7 @@ def populate(ctx, result):
 
 def break_lock(ctx, result, confirm=False):
     """Free the migration lock of a run that is stuck or gone."""
-    with _connection(ctx) as conn:
+    with connected(ctx) as conn:
         result.lock = locks.holder(ctx, conn)
         if result.lock is None:
             return
@@ -246,7 +246,7 @@ def break_lock(ctx, result, confirm=False):
 def compare(ctx, result):
     """The differences between the head models and the live database."""
     _fill_chain(ctx, result)
-    with _connection(ctx) as conn:
+    with connected(ctx) as conn:
         result.revision_before = result.revision_after = runner.current_heads(conn)
         diffs, code = runner.compare(conn, ctx.service.metadata())
     result.details.update(differences=diffs, upgrade_code=code)
@@ -264,7 +264,7 @@ def plan(ctx, result, revision='head', rehearse=False, sample_rows=None):
     if sample_rows is not None and (type(sample_rows) is not int or sample_rows < 1):
         raise errors.UsageError('sample_rows must be a positive integer')
     script = _fill_chain(ctx, result)
-    with _connection(ctx) as conn:
+    with connected(ctx) as conn:
         result.revision_before = result.revision_after = runner.current_heads(conn)
         pending = runner.plan_upgrade(script, result.revision_before, revision or 'head')
         result.details['plan'] = found = build.build(
@@ -311,7 +311,7 @@ def execute(ctx, command, args=None, request_id=None):
     except Exception as exc:
         LOG.debug('%s failed', command, exc_info=True)
         result.exit_code = errors.FAILED
-        result.error = '%s failed: %s' % (command, _one_line(exc))
+        result.error = '%s failed: %s' % (command, one_line(exc))
     result.duration = round(time.monotonic() - started, 4)
     if command in WRITES and not (args or {}).get('sql'):
         _finished(ctx, result)

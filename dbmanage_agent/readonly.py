@@ -35,14 +35,14 @@ def database_heads(ctx):
     reader = _reader(ctx)
     if not reader.direct:
         from dbmanage_agent import runner
-        with operations._connection(ctx) as conn:
+        with operations.connected(ctx) as conn:
             return runner.current_heads(conn)
-    operations._announce_embedded(ctx)
+    operations.announce_embedded(ctx)
     try:
         reader.connect()
     except version_table.DriverError as exc:
         raise errors.OperationFailed('cannot connect to the database %s: %s'
-                                     % (dburl.masked(ctx.url), operations._one_line(exc)))
+                                     % (dburl.masked(ctx.url), operations.one_line(exc)))
     return reader.heads()
 
 
@@ -77,12 +77,12 @@ def _holder(ctx):
     from dbmanage_agent import locks
     from dbmanage_agent import operations
     try:
-        with operations._connection(ctx) as conn:
+        with operations.connected(ctx) as conn:
             return locks.holder(ctx, conn)
     except Exception as exc:
         # The revision is the answer; who migrates is a bonus.
         LOG.warning('cannot tell whether a migration is running: %s',
-                    operations._one_line(exc))
+                    operations.one_line(exc))
         return None
 
 

@@ -29,7 +29,7 @@ ALEMBIC_LOCK = threading.Lock()
 MIGRATIONS_DIR = pathlib.Path(importlib.util.find_spec('alembic_migrations').origin).parent
 
 
-def _alembic_config(service, output=None, **attributes):
+def alembic_config(service, output=None, **attributes):
     from alembic.config import Config
     cfg = Config(output_buffer=output, stdout=output or io.StringIO())
     cfg.set_main_option('script_location', str(MIGRATIONS_DIR))
@@ -48,9 +48,9 @@ def script_directory(service):
         # and fails later on; make it the error it is.
         warnings.filterwarnings('error', message='Revision .* is not present')
         try:
-            script = ScriptDirectory.from_config(_alembic_config(service))
+            script = ScriptDirectory.from_config(alembic_config(service))
             list(script.walk_revisions())  # loads and links every revision file
-        except (*_alembic_errors(), KeyError, UserWarning) as exc:
+        except (*alembic_errors(), KeyError, UserWarning) as exc:
             raise errors.CheckFailed('broken migration chain: %s' % exc)
     return script
 
@@ -76,11 +76,11 @@ def chain_summary(service):
 def current_heads(conn):
     from alembic.runtime.migration import MigrationContext
     heads = sorted(MigrationContext.configure(conn).get_current_heads())
-    _settle(conn)
+    settle(conn)
     return heads
 
 
-def _settle(conn):
+def settle(conn):
     """End the implicit transaction a read opened.
 
     Alembic manages transactions only on a connection that has none open;
@@ -95,7 +95,7 @@ def get_revision(script, rev):
     """A revision object; UsageError for an id the chain does not have."""
     try:
         found = script.get_revision(rev)
-    except _alembic_errors() as exc:
+    except alembic_errors() as exc:
         raise errors.UsageError('unknown revision %r: %s' % (rev, str(exc).split('\n')[0]))
     if found is None:
         raise errors.UsageError('unknown revision %r' % rev)
@@ -170,7 +170,7 @@ class _Progress:
             self.on_applied(applied)
 
 
-def _alembic_errors():
+def alembic_errors():
     from alembic.util import CommandError
     from alembic.script.revision import RevisionError
     return (CommandError, RevisionError)
@@ -206,13 +206,13 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None):
             progress.recorder.start(step.revision.revision)
 
     configured = progress.recorder.install if progress.recorder is not None else None
-    cfg = _alembic_config(service, connection=conn, on_version_apply=progress,
+    cfg = alembic_config(service, connection=conn, on_version_apply=progress,
                           on_configured=configured, before_revision=announce)
-    _settle(conn)
+    settle(conn)
     try:
         with ALEMBIC_LOCK:
             command.upgrade(cfg, target)
-    except _alembic_errors() as exc:
+    except alembic_errors() as exc:
         raise errors.OperationFailed(str(exc)) from exc
     if progress.recorder is not None:
         progress.recorder.finish()
@@ -222,11 +222,11 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None):
 def stamp(conn, service, revision):
     from alembic import command
     progress = _Progress(None)
-    cfg = _alembic_config(service, connection=conn, on_version_apply=progress)
+    cfg = alembic_config(service, connection=conn, on_version_apply=progress)
     if conn.dialect.name == 'mysql':
         from dbmanage_agent import progress as record
         record.discard(conn)
-    _settle(conn)
+    settle(conn)
     with ALEMBIC_LOCK:
         command.stamp(cfg, revision)
     return progress.applied
@@ -236,11 +236,11 @@ def offline_sql(service, dialect_url, command_name, revision):
     """The SQL ``upgrade``/``stamp`` would run, for the URL's dialect."""
     from alembic import command
     output = io.StringIO()
-    cfg = _alembic_config(service, output=output, url=dialect_url)
+    cfg = alembic_config(service, output=output, url=dialect_url)
     try:
         with ALEMBIC_LOCK:
             getattr(command, command_name)(cfg, revision, sql=True)
-    except _alembic_errors() as exc:
+    except alembic_errors() as exc:
         raise errors.UsageError(str(exc).splitlines()[0])
     return output.getvalue()
 

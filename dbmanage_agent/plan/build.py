@@ -75,10 +75,10 @@ def build(conn, service, current, revisions):
         return plan
     ops = collect.pending(service, dialect, current, revisions[-1].revision)
     touched = {op.table for op in ops if op.table}
-    runner._settle(conn)
+    runner.settle(conn)
     plan['tables'] = sizes = stats.tables(conn, touched)
     schema = stats.schema(conn, touched)
-    runner._settle(conn)
+    runner.settle(conn)
     created = set()
     by_revision = {r.revision: [] for r in revisions}
     for op in ops:

@@ -225,7 +225,7 @@ def pending(service, dialect, current, target):
     """
     recorder = Recorder()
     start = current[0] if current else 'base'
-    cfg = runner._alembic_config(service, output=io.StringIO(),
+    cfg = runner.alembic_config(service, output=io.StringIO(),
                                  url='%s://' % dialect,
                                  on_configured=recorder.configured,
                                  on_version_apply=recorder.applied)
@@ -233,7 +233,7 @@ def pending(service, dialect, current, target):
     try:
         with runner.ALEMBIC_LOCK:
             command.upgrade(cfg, '%s:%s' % (start, target), sql=True)
-    except runner._alembic_errors() as exc:
+    except runner.alembic_errors() as exc:
         raise errors.UsageError(str(exc).splitlines()[0])
     return recorder.operations
 
@@ -241,9 +241,9 @@ def pending(service, dialect, current, target):
 def run_online(conn, service, target, recorder):
     """Upgrade ``conn`` to ``target`` with ``recorder`` watching every operation."""
     from alembic import command
-    cfg = runner._alembic_config(service, connection=conn,
+    cfg = runner.alembic_config(service, connection=conn,
                                  on_configured=recorder.configured,
                                  on_version_apply=recorder.applied)
-    runner._settle(conn)
+    runner.settle(conn)
     with runner.ALEMBIC_LOCK:
         command.upgrade(cfg, target)

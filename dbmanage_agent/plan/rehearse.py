@@ -34,9 +34,10 @@ SAMPLE_ROWS = 10000
 _BATCH = 1000
 
 
-def _one_line(exc):
-    text = str(getattr(exc, 'orig', None) or exc).strip()
-    return (text.splitlines() or [type(exc).__name__])[0][:300]
+def one_line(exc):
+    # The driver's own message, without SQLAlchemy's wrapping; masked.
+    from dbmanage_agent import operations
+    return operations.one_line(getattr(exc, 'orig', None) or exc)[:300]
 
 
 class NoScratchDatabase(Exception):
@@ -76,7 +77,7 @@ def scratch_database(url):
         raise NoScratchDatabase(
             'cannot create a scratch database on this server (%s): the rehearsal '
             'needs the privileges the migration needs plus creating a database'
-            % _one_line(exc)) from exc
+            % one_line(exc)) from exc
     try:
         yield parsed.set(database=name).render_as_string(hide_password=False)
     finally:
@@ -186,7 +187,7 @@ def live_checks(conn, plan):
                     found.append({'revision': rev['revision'], 'table': table,
                                   'error': '%s becomes NOT NULL but %d existing rows hold '
                                            'NULL' % (d['column'], nulls)})
-    runner._settle(conn)
+    runner.settle(conn)
     return found
 
 
@@ -223,9 +224,9 @@ def _rehearse_on(scratch, live_engine, service, current, pending, plan, limit, r
     try:
         with live_engine.connect() as live:
             copied = _copy_sample(live, scratch, plan['tables'], limit)
-            runner._settle(live)
+            runner.settle(live)
     except sa.exc.DBAPIError as exc:
-        report['error'] = 'cannot copy the sample: %s' % _one_line(exc)
+        report['error'] = 'cannot copy the sample: %s' % one_line(exc)
         return
     if mysql:
         scratch.execute(sa.text('SET foreign_key_checks = 1'))
@@ -241,7 +242,7 @@ def _rehearse_on(scratch, live_engine, service, current, pending, plan, limit, r
         report['failure'] = {
             'revision': _failed_revision(recorder, pending),
             'operation': '%s %s' % (failed.kind, failed.table) if failed else '',
-            'error': _one_line(exc)}
+            'error': one_line(exc)}
     report['seconds'] = round(time.monotonic() - started, 3)
     report['expected_seconds'] = round(report['seconds'] + _extra(plan, recorder, copied), 3)
 

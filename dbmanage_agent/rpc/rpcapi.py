@@ -24,7 +24,7 @@ from dbmanage_agent.result import Result
 from dbmanage_agent.rpc import deadline
 
 
-class _CommandsMixin:
+class CommandsMixin:
     """One method per remote call; each names the API version it needs."""
 
     #: A ``deadline.Budget`` bounding every call while set (``wait`` sets it).
@@ -80,7 +80,7 @@ def user():
         return 'unknown'
 
 
-class AgentAPI(_CommandsMixin):
+class AgentAPI(CommandsMixin):
     """Sends commands to a dbmanage agent over oslo.messaging.
 
     Every call runs under a wall-clock deadline (``rpc.deadline``): a short
