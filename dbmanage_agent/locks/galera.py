@@ -49,6 +49,14 @@ def is_galera(conn):
         conn.rollback()
 
 
+def _db_errors():
+    """What a failed statement raises: the engine turns driver errors into
+    oslo.db's types (retry.py), which are not SQLAlchemy's. Imported only
+    when a statement failed."""
+    from oslo_db import exception as db_exc
+    return (sa.exc.SQLAlchemyError, db_exc.DBError)
+
+
 def _code(exc):
     """The MySQL error number behind a (possibly wrapped) exception."""
     for _ in range(5):
@@ -110,7 +118,7 @@ class Hold:
         conn = self._conn
         try:
             seen = _read(conn)
-        except sa.exc.SQLAlchemyError as exc:
+        except _db_errors() as exc:
             conn.rollback()
             if _code(exc) != _NO_TABLE:
                 raise
@@ -127,7 +135,7 @@ class Hold:
                 'expires = %s WHERE id = 1 AND token = :old AND expires < %s'
                 % (TABLE, _NOW, _EXPIRES, _NOW)), self._params(old=token)).rowcount
             conn.commit()
-        except sa.exc.SQLAlchemyError as exc:
+        except _db_errors() as exc:
             conn.rollback()
             if _code(exc) in (_DEADLOCK, _NO_TABLE):
                 return False, found
@@ -145,7 +153,7 @@ class Hold:
                 'token CHAR(32) NOT NULL, holder TEXT NOT NULL, '
                 'since DATETIME(6) NOT NULL, expires DATETIME(6) NOT NULL) '
                 'ENGINE=InnoDB' % TABLE))
-        except sa.exc.SQLAlchemyError as exc:
+        except _db_errors() as exc:
             conn.rollback()
             if _code(exc) == _TABLE_EXISTS:
                 return False, None
@@ -170,7 +178,7 @@ class Hold:
                 '(1, :token, :holder, %s, %s)' % (TABLE, _NOW, _EXPIRES)),
                 self._params())
             conn.commit()
-        except sa.exc.SQLAlchemyError as exc:
+        except _db_errors() as exc:
             conn.rollback()
             if _code(exc) in (_DUPLICATE, _DEADLOCK, _NO_TABLE):
                 return False, None
@@ -280,7 +288,7 @@ def acquire(engine, migrating, timeout, lease, holder, on_wait):
 def holder(conn):
     try:
         seen = _read(conn)
-    except sa.exc.SQLAlchemyError as exc:
+    except _db_errors() as exc:
         conn.rollback()
         if _code(exc) == _NO_TABLE:
             return None
