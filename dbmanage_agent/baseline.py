@@ -215,31 +215,6 @@ def candidate(ctx, target):
     return Fresh(found, dialect, statements)
 
 
-def upgrade(ctx, conn, before, plan, on_applied):
-    """Install the head in one step if this is a fresh install to head.
-
-    For a database with no revision yet, returns the path taken:
-    ``baseline`` (done here) or ``chain`` (the caller replays it); None for
-    any other. Only a database with no table at all takes the baseline.
-    """
-    from dbmanage_agent import runner
-    from dbmanage_agent.result import Applied
-    if before or not plan:
-        return None
-    if ctx.fresh_install != 'baseline' or not plan[-1].is_head:
-        return 'chain'
-    statements = read(ctx.service, conn.dialect.name)
-    empty = not _tables(conn)
-    runner.settle(conn)
-    if statements is None or not empty:
-        return 'chain'
-    install(conn, statements)
-    for rev in plan:
-        on_applied(Applied(revision=rev.revision, down_revision=rev.down_revision,
-                           description=runner.describe(rev), duration=0.0))
-    return 'baseline'
-
-
 # -- making baselines ---------------------------------------------------------
 
 def _as_time(value):

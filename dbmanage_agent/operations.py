@@ -166,13 +166,11 @@ def _upgrade_once(ctx, result, script, target, fresh=None):
             result.details['fresh_install'] = 'baseline'
             result.revision_after = fresh.install(conn, applied)
             return
-        fresh = baseline.upgrade(ctx, conn, before, plan, applied)
-        if fresh:
-            result.details['fresh_install'] = fresh
-        if fresh != 'baseline':
-            # Also with nothing planned: a record left by a finished run goes.
-            runner.upgrade(conn, ctx.service, plan[-1].revision if plan else None,
-                           on_applied=applied, before_revision=locks.fence(conn))
+        if not before and plan:
+            result.details['fresh_install'] = 'chain'
+        # Also with nothing planned: a record left by a finished run goes.
+        runner.upgrade(conn, ctx.service, plan[-1].revision if plan else None,
+                       on_applied=applied, before_revision=locks.fence(conn))
         result.revision_after = runner.current_heads(conn)
 
 
