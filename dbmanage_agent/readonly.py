@@ -12,6 +12,7 @@ import os
 from dbmanage_agent import chain
 from dbmanage_agent import dburl
 from dbmanage_agent import errors
+from dbmanage_agent import driver
 from dbmanage_agent import version_table
 
 LOG = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def database_heads(ctx):
     operations.announce_embedded(ctx)
     try:
         reader.connect()
-    except version_table.DriverError as exc:
+    except driver.DriverError as exc:
         raise errors.OperationFailed('cannot connect to the database %s: %s'
                                      % (dburl.masked(ctx.url), operations.one_line(exc)))
     return reader.heads()

@@ -9,113 +9,23 @@ revision) for the agent's next call, and opens a new one if that has died.
 """
 import threading
 
-from dbmanage_agent import dburl
+from dbmanage_agent import driver
 
 QUERY = 'SELECT version_num FROM alembic_version'
-
-
-class DriverError(Exception):
-    """A driver error, worded as SQLAlchemy words it: ``(module.Class) text``."""
-
-    def __init__(self, exc):
-        kind = type(exc)
-        super().__init__('(%s.%s) %s' % (kind.__module__, kind.__qualname__, exc))
-
-
-class _MySQL:
-    def __init__(self, parts, timeout):
-        self.parts, self.timeout = parts, timeout
-
-    def supported(self):
-        return (self.parts.driver == 'pymysql'
-                and set(self.parts.query) <= {'charset'})
-
-    def connect(self):
-        from dbmanage_agent import mysql_tls
-        p = self.parts
-        kwargs = dict(host=p.host or 'localhost', port=p.port or 3306, user=p.username,
-                      password=p.password or '', database=p.database,
-                      connect_timeout=self.timeout, autocommit=True)
-        if 'charset' in p.query:
-            kwargs['charset'] = p.query['charset']
-        return mysql_tls.connect(**kwargs)
-
-    @staticmethod
-    def missing_table(exc):
-        return getattr(exc, 'args', (None,))[0] == 1146
-
-    @staticmethod
-    def errors():
-        import pymysql
-        return pymysql.err.Error
-
-
-class _PostgreSQL:
-    def __init__(self, parts, timeout):
-        self.parts, self.timeout = parts, timeout
-
-    def supported(self):
-        return self.parts.driver == 'psycopg2' and not self.parts.query
-
-    def connect(self):
-        import psycopg2
-        p = self.parts
-        conn = psycopg2.connect(host=p.host, port=p.port, user=p.username,
-                                password=p.password, dbname=p.database,
-                                connect_timeout=self.timeout)
-        conn.autocommit = True
-        return conn
-
-    @staticmethod
-    def missing_table(exc):
-        return getattr(exc, 'pgcode', None) == '42P01'
-
-    @staticmethod
-    def errors():
-        import psycopg2
-        return psycopg2.Error
-
-
-class _SQLite:
-    def __init__(self, parts, timeout):
-        self.parts = parts
-
-    def supported(self):
-        return self.parts.driver in (None, 'pysqlite') and not self.parts.query
-
-    def connect(self):
-        import sqlite3
-        return sqlite3.connect(self.parts.database or ':memory:',
-                               isolation_level=None, check_same_thread=False)
-
-    @staticmethod
-    def missing_table(exc):
-        return str(exc).startswith('no such table')
-
-    @staticmethod
-    def errors():
-        import sqlite3
-        return sqlite3.Error
-
-
-_BACKENDS = {'mysql': _MySQL, 'mariadb': _MySQL, 'postgresql': _PostgreSQL,
-             'sqlite': _SQLite}
 
 
 class Reader:
     """Reads the revision(s) recorded in one database."""
 
     def __init__(self, url, connect_timeout):
-        parts = dburl.split(url)
-        backend = _BACKENDS.get(parts.backend)
-        self._backend = backend and backend(parts, max(1, int(connect_timeout)))
+        self._backend = driver.backend(url, connect_timeout)
         self._conn = None
         self._lock = threading.Lock()
 
     @property
     def direct(self):
         """True if the driver is used directly (no SQLAlchemy needed)."""
-        return bool(self._backend and self._backend.supported())
+        return self._backend is not None
 
     def connect(self):
         """Open (or keep) the connection; DriverError if the server refuses."""
@@ -127,7 +37,7 @@ class Reader:
             try:
                 self._conn = self._backend.connect()
             except self._backend.errors() as exc:
-                raise DriverError(exc) from exc
+                raise driver.DriverError(exc) from exc
 
     def heads(self):
         """The sorted revisions in alembic_version; [] without the table."""
@@ -141,7 +51,7 @@ class Reader:
                     return []
                 self.close_locked()
                 if not reused:
-                    raise DriverError(exc) from exc
+                    raise driver.DriverError(exc) from exc
             # The kept connection had died (a server restart): once more.
             self._connect()
             try:
@@ -150,7 +60,7 @@ class Reader:
                 if self._backend.missing_table(exc):
                     return []
                 self.close_locked()
-                raise DriverError(exc) from exc
+                raise driver.DriverError(exc) from exc
 
     def _read(self):
         cursor = self._conn.cursor()
