@@ -33,9 +33,9 @@ _HOLDER = '''
 import sys, time
 sys.path.insert(0, %(root)r)
 from bench.locks import context
-from dbmanage_agent import locks
+from dbmanage_agent import locks, operations
 ctx = context(%(url)r, %(lease)r, %(coordination)r)
-with ctx.engine().connect() as conn, locks.held(ctx, conn, 'req-bench-holder'):
+with operations.linked(ctx) as link, locks.held(ctx, link, 'req-bench-holder'):
     print('held', flush=True)
     time.sleep(600)
 '''
@@ -72,10 +72,10 @@ def _database(kind, galera_port):
 
 def acquire_times(ctx, repeat):
     times = []
-    with ctx.engine().connect() as conn:
+    with operations.linked(ctx) as link:
         for _ in range(repeat):
             started = time.perf_counter()
-            with locks.held(ctx, conn, 'req-bench'):
+            with locks.held(ctx, link, 'req-bench'):
                 pass
             times.append(time.perf_counter() - started)
     return times
@@ -92,9 +92,8 @@ def takeover_time(url, other, lease, coordination):
     holder.wait()
     killed = time.perf_counter()
     ctx = context(other, lease, coordination)
-    with ctx.engine().connect() as conn, locks.held(ctx, conn, 'req-bench-waiter'):
+    with operations.linked(ctx) as link, locks.held(ctx, link, 'req-bench-waiter'):
         took = time.perf_counter() - killed
-    ctx.engine().dispose()
     return took
 
 
@@ -120,7 +119,6 @@ def main():
         try:
             ctx = context(url, args.lease, coordination)
             times = acquire_times(ctx, args.repeat)
-            ctx.engine().dispose()
             takeovers = [takeover_time(url, other, args.lease, coordination)
                          for _ in range(3)]
         finally:

@@ -35,6 +35,7 @@ import uuid
 
 from dbmanage_agent import chain
 from dbmanage_agent import dburl
+from dbmanage_agent import driver
 from dbmanage_agent import errors
 from dbmanage_agent import version_table
 
@@ -84,16 +85,32 @@ def _header(service, dialect, head):
     return _HEADER % (service.name, dialect, head, digest.hexdigest()[:16])
 
 
-def _tables(conn):
+_TABLES = {
+    'mysql': 'SHOW TABLES',
+    'postgresql': 'SELECT tablename FROM pg_tables WHERE schemaname = current_schema()',
+    'sqlite': "SELECT name FROM sqlite_master WHERE type = 'table' "
+              "AND name NOT LIKE 'sqlite_%'",
+}
+
+
+def _all_tables(link):
+    return [row[0] for row in driver.query(link.dbapi, _TABLES[link.dialect])]
+
+
+def _tables(link):
     """The service's tables: dbmanage's own (``dbmanage_*``: the lock on
     Galera, the progress record, this marker) exist only while a run holds
     the lock, and are neither the service's nor ours to drop here."""
-    import sqlalchemy as sa
-    return [t for t in sa.inspect(conn).get_table_names()
-            if not t.startswith('dbmanage_')]
+    return [name for name in _all_tables(link) if not name.startswith('dbmanage_')]
 
 
-def recover(conn, service):
+def _heads(link):
+    if 'alembic_version' not in _tables(link):
+        return []
+    return sorted(row[0] for row in driver.query(link.dbapi, version_table.QUERY))
+
+
+def recover(link, service):
     """Finish or undo a MySQL baseline that was interrupted.
 
     The marker table exists from the baseline's first statement to its
@@ -102,30 +119,25 @@ def recover(conn, service):
     database holds part of a baseline on what was an empty database, and
     all of it is dropped, so the run installs again.
     """
-    if conn.dialect.name != 'mysql':
+    if link.dialect != 'mysql':
         return
-    found = conn.exec_driver_sql("SHOW TABLES LIKE '%s'" % MARKER).fetchall()
-    if found:
-        from dbmanage_agent import runner
-        done = runner.current_heads(conn) == chain.load(service).heads
-        cursor = conn.connection.driver_connection.cursor()
-        if not done:
-            cursor.execute('SET FOREIGN_KEY_CHECKS=0')
-            for table in _tables(conn):
-                cursor.execute('DROP TABLE `%s`' % table)
-            cursor.execute('SET FOREIGN_KEY_CHECKS=1')
-        cursor.execute('DROP TABLE `%s`' % MARKER)
-        cursor.close()
-    if conn.in_transaction():
-        conn.commit()
+    conn = link.dbapi
+    if driver.query(conn, "SHOW TABLES LIKE '%s'" % MARKER):
+        if _heads(link) != chain.load(service).heads:
+            driver.execute(conn, 'SET FOREIGN_KEY_CHECKS=0')
+            for table in _tables(link):
+                driver.execute(conn, 'DROP TABLE `%s`' % table)
+            driver.execute(conn, 'SET FOREIGN_KEY_CHECKS=1')
+        driver.execute(conn, 'DROP TABLE `%s`' % MARKER)
+    conn.commit()
 
 
-def install(conn, statements):
-    """Run a baseline on the empty database behind ``conn`` (an SQLAlchemy
-    connection with no transaction open)."""
-    raw_conn = conn.connection.driver_connection
+def install(link, statements):
+    """Run a baseline on the empty database behind ``link`` (no
+    transaction open)."""
+    raw_conn = link.dbapi
     cursor = raw_conn.cursor()
-    if conn.dialect.name == 'mysql':
+    if link.dialect == 'mysql':
         # DDL commits at once here: the marker brackets the whole run, and
         # the version row comes last (see ``recover``).
         stamp = [s for s in statements if s.startswith('INSERT INTO `alembic_version`')]
@@ -135,8 +147,8 @@ def install(conn, statements):
         raw_conn.commit()
         cursor.execute('DROP TABLE `%s`' % MARKER)
     else:
-        if conn.dialect.name == 'sqlite':
-            cursor.execute('BEGIN')   # sqlite3 would commit each DDL statement
+        if link.dialect == 'sqlite':
+            cursor.execute('BEGIN')   # the connection runs in autocommit
         try:
             for statement in statements:
                 cursor.execute(statement)
@@ -169,22 +181,31 @@ class Fresh:
         """Every revision, oldest first."""
         return list(reversed(self.found.ordered))
 
-    def applies(self, conn):
-        """True if the database behind ``conn`` (holding the lock) is empty."""
-        empty = conn.dialect.name == self.dialect and not _tables(conn)
-        if conn.in_transaction():
-            conn.commit()   # the inspection's; the install manages its own
+    def may_apply(self, link):
+        """Whether the database looks empty, or holds a baseline that was
+        interrupted (``recover``); asked before the lock is taken."""
+        if link.dialect != self.dialect:
+            return False
+        names = _all_tables(link)
+        link.dbapi.commit()
+        return MARKER in names or all(n.startswith('dbmanage_') for n in names)
+
+    def applies(self, link):
+        """True if the database behind ``link`` is of this baseline's
+        dialect and empty."""
+        empty = link.dialect == self.dialect and not _tables(link)
+        link.dbapi.commit()   # the look's; the install manages its own
         return empty
 
-    def install(self, conn, on_applied):
-        """Run the baseline; return the revision(s) it recorded."""
+    def install(self, link, on_applied):
+        """Run the baseline (holding the lock); return the revision(s) it recorded."""
         from dbmanage_agent.result import Applied
-        install(conn, self.statements)
+        install(link, self.statements)
         for rev in self.plan:
             on_applied(Applied(revision=rev.revision, down_revision=rev.down_revision,
                                description=rev.description, duration=0.0))
-        recorded = sorted(r[0] for r in conn.exec_driver_sql(version_table.QUERY))
-        conn.commit()
+        recorded = _heads(link)
+        link.dbapi.commit()
         return recorded
 
 

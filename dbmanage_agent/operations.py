@@ -14,6 +14,7 @@ import time
 import uuid
 
 from dbmanage_agent import dburl
+from dbmanage_agent import driver
 from dbmanage_agent import errors
 from dbmanage_agent import locks
 from dbmanage_agent import lazy
@@ -75,17 +76,22 @@ def announce_embedded(ctx):
                     'connection configured)', ctx.url)
 
 
+def cannot_connect(ctx, exc):
+    # Not retried: a server that refuses connections is a configuration
+    # problem to report at once, not a blip inside a running migration.
+    return errors.OperationFailed('cannot connect to the database %s: %s'
+                                  % (dburl.masked(ctx.url), one_line(exc)))
+
+
 @contextlib.contextmanager
 def connected(ctx):
+    """An SQLAlchemy connection from the context's engine."""
     announce_embedded(ctx)
     engine = ctx.engine()
     try:
         conn = engine.connect()
     except Exception as exc:
-        # Not retried: a server that refuses connections is a configuration
-        # problem to report at once, not a blip inside a running migration.
-        raise errors.OperationFailed('cannot connect to the database %s: %s'
-                                     % (dburl.masked(ctx.url), one_line(exc))) from exc
+        raise cannot_connect(ctx, exc) from exc
     try:
         yield conn
     finally:
@@ -94,12 +100,48 @@ def connected(ctx):
 
 
 @contextlib.contextmanager
+def _classified(ctx, dbapi_error):
+    """Driver errors of statements run on a bare DB-API connection (the
+    locks', the baseline's), classified as the engine classifies its own."""
+    try:
+        yield
+    except dbapi_error as exc:
+        raise retry.classified(exc, ctx.url) from exc
+
+
+@contextlib.contextmanager
+def linked(ctx):
+    """The database as a ``locks.Link``: a connection the driver opens by
+    itself where the URL allows (no SQLAlchemy), else an engine's."""
+    backend = driver.backend(ctx.url, ctx.connect_timeout)
+    if backend is None:
+        with connected(ctx) as conn:
+            with _classified(ctx, conn.dialect.loaded_dbapi.Error):
+                yield locks.Link.of(conn)
+        return
+    announce_embedded(ctx)
+    try:
+        conn = backend.connect(autocommit=False)
+    except backend.errors() as exc:
+        raise cannot_connect(ctx, driver.DriverError(exc)) from exc
+    try:
+        with _classified(ctx, backend.errors()):
+            yield locks.Link.direct(backend, conn)
+    finally:
+        with contextlib.suppress(Exception):
+            conn.close()
+
+
+@contextlib.contextmanager
 def _locked(ctx, result):
-    """A connection that holds the migration lock for as long as it is open."""
+    """A connection that holds the migration lock for as long as it is
+    open, and the lock's hold."""
     with connected(ctx) as conn:
-        with locks.held(ctx, conn, result.request_id) as hold:
-            result.lock_wait = round(hold.waited, 4)
-            yield conn
+        link = locks.Link.of(conn)
+        with _classified(ctx, conn.dialect.loaded_dbapi.Error):
+            with locks.held(ctx, link, result.request_id) as hold:
+                result.lock_wait = round(hold.waited, 4)
+                yield conn, link, hold
 
 
 def _fill_chain(ctx, result):
@@ -139,39 +181,62 @@ def upgrade(ctx, result, revision=None, delta=None, sql=False):
 
 
 def _upgrade_once(ctx, result, script, target, fresh=None):
-    with _locked(ctx, result) as conn:
-        baseline.recover(conn, ctx.service)
-        if fresh is not None and fresh.applies(conn):
-            before, plan = [], fresh.plan
-        else:
-            fresh, script = None, script or _fill_chain(ctx, result)
-            before = runner.current_heads(conn)
-            plan = runner.plan_upgrade(script, before, target)
-        if not result.applied:
-            result.revision_before = before
-        result.details['planned'] = [r.revision for r in plan]
-        remaining = [r.revision for r in plan]
-
-        def applied(step):
-            result.applied.append(step)
-            remaining.remove(step.revision)
-            if step.resumed:
-                result.resumed = {'revision': step.revision, 'skipped': step.resumed}
-            ctx.event('upgrade.revision', result, revision=step.revision,
-                      down_revision=step.down_revision,
-                      description=step.description, duration=step.duration,
-                      remaining=len(remaining), resumed=step.resumed)
-
-        if fresh is not None:
-            result.details['fresh_install'] = 'baseline'
-            result.revision_after = fresh.install(conn, applied)
-            return
+    if fresh is not None and _install_fresh(ctx, result, fresh):
+        return
+    with _locked(ctx, result) as (conn, link, hold):
+        baseline.recover(link, ctx.service)
+        script = script or _fill_chain(ctx, result)   # no baseline after all
+        before = runner.current_heads(conn)
+        plan = runner.plan_upgrade(script, before, target)
+        applied = _reporter(ctx, result, before, plan)
         if not before and plan:
             result.details['fresh_install'] = 'chain'
         # Also with nothing planned: a record left by a finished run goes.
         runner.upgrade(conn, ctx.service, plan[-1].revision if plan else None,
-                       on_applied=applied, before_revision=locks.fence(conn))
+                       on_applied=applied, before_revision=hold.check)
         result.revision_after = runner.current_heads(conn)
+
+
+def _install_fresh(ctx, result, fresh):
+    """Install the baseline if the database is empty; False if it is not.
+
+    Runs on a connection the driver opens by itself where it can, so a
+    fresh install loads neither SQLAlchemy nor Alembic.
+    """
+    with linked(ctx) as link:
+        # Looked at before the lock, so a database in use goes to the
+        # chain at once; looked at again under it.
+        if not fresh.may_apply(link):
+            return False
+        with locks.held(ctx, link, result.request_id) as hold:
+            result.lock_wait = round(hold.waited, 4)
+            baseline.recover(link, ctx.service)
+            if not fresh.applies(link):
+                return False
+            applied = _reporter(ctx, result, [], fresh.plan)
+            result.details['fresh_install'] = 'baseline'
+            result.revision_after = fresh.install(link, applied)
+            return True
+
+
+def _reporter(ctx, result, before, plan):
+    """Record what the run plans; the callback that reports each revision
+    applied."""
+    if not result.applied:
+        result.revision_before = before
+    result.details['planned'] = [r.revision for r in plan]
+    remaining = [r.revision for r in plan]
+
+    def applied(step):
+        result.applied.append(step)
+        remaining.remove(step.revision)
+        if step.resumed:
+            result.resumed = {'revision': step.revision, 'skipped': step.resumed}
+        ctx.event('upgrade.revision', result, revision=step.revision,
+                  down_revision=step.down_revision,
+                  description=step.description, duration=step.duration,
+                  remaining=len(remaining), resumed=step.resumed)
+    return applied
 
 
 def _offline(ctx, script, command, target):
@@ -201,7 +266,7 @@ def stamp(ctx, result, revision=None, sql=False):
         runner.get_revision(script, revision)
 
     def once():
-        with _locked(ctx, result) as conn:
+        with _locked(ctx, result) as (conn, _, _):
             result.revision_before = runner.current_heads(conn)
             runner.stamp(conn, ctx.service, revision)
             result.revision_after = runner.current_heads(conn)
@@ -213,7 +278,7 @@ def populate(ctx, result):
     _fill_chain(ctx, result)
 
     def once():
-        with _locked(ctx, result) as conn:
+        with _locked(ctx, result) as (conn, _, _):
             result.revision_before = result.revision_after = \
                 runner.current_heads(conn)
             if result.revision_after != result.heads:
@@ -228,8 +293,8 @@ def populate(ctx, result):
 
 def break_lock(ctx, result, confirm=False):
     """Free the migration lock of a run that is stuck or gone."""
-    with connected(ctx) as conn:
-        result.lock = locks.holder(ctx, conn)
+    with linked(ctx) as link:
+        result.lock = locks.holder(ctx, link)
         if result.lock is None:
             return
         if not confirm:
@@ -238,7 +303,7 @@ def break_lock(ctx, result, confirm=False):
                                     % locks.describe(result.lock))
         LOG.warning('breaking the migration lock held by %s',
                     locks.describe(result.lock))
-        locks.break_(ctx, conn, result.lock)
+        locks.break_(ctx, link, result.lock)
 
 
 def compare(ctx, result):

@@ -72,14 +72,14 @@ def current(ctx, result, verbose=False):
 def _holder(ctx):
     """Who holds the migration lock, or None.
 
-    Asked only for details: every kind of lock is read through SQLAlchemy
-    (and tooz, with a coordinator), which a plain ``current`` never loads.
+    Asked only for details: a plain ``current`` never loads the locks (nor
+    tooz, with a coordinator).
     """
     from dbmanage_agent import locks
     from dbmanage_agent import operations
     try:
-        with operations.connected(ctx) as conn:
-            return locks.holder(ctx, conn)
+        with operations.linked(ctx) as link:
+            return locks.holder(ctx, link)
     except Exception as exc:
         # The revision is the answer; who migrates is a bonus.
         LOG.warning('cannot tell whether a migration is running: %s',

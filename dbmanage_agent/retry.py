@@ -14,6 +14,7 @@ import tenacity
 
 LOG = logging.getLogger(__name__)
 
+
 def classify_errors(engine):
     """Translate driver errors of ``engine`` into oslo.db's exception types."""
     from sqlalchemy import event
@@ -23,6 +24,33 @@ def classify_errors(engine):
         return exc_filters.handler(context)
 
     event.listen(engine, 'handle_error', _classify, retval=True)
+
+
+def classified(exc, url):
+    """``exc``, a DB-API error raised on a bare driver connection (the
+    locks', the baseline's), as oslo.db would have classified it on one of
+    the engine's connections; SQLAlchemy's wrapping if oslo.db has no type
+    for it."""
+    import types
+
+    import sqlalchemy as sa
+    from oslo_db.sqlalchemy import exc_filters
+
+    from dbmanage_agent import dburl
+    dialect_cls = dburl.parse(url).get_dialect()
+    dialect = dialect_cls(dbapi=dialect_cls.import_dbapi())
+    disconnect = dialect.is_disconnect(exc, None, None)
+    wrapped = sa.exc.DBAPIError.instance(
+        None, None, exc, dialect.loaded_dbapi.Error,
+        connection_invalidated=disconnect, dialect=dialect)
+    # The parts of SQLAlchemy's ExceptionContext that the filters read.
+    context = types.SimpleNamespace(
+        original_exception=exc, sqlalchemy_exception=wrapped, dialect=dialect,
+        is_disconnect=disconnect, connection=None, is_pre_ping=False)
+    try:
+        return exc_filters.handler(context) or wrapped
+    except Exception as as_is:   # a filter that keeps the error raises it
+        return as_is
 
 
 def is_transient(exc):

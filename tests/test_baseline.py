@@ -3,12 +3,16 @@ import datetime
 import json
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 import sqlalchemy as sa
 
 from dbmanage_agent import baseline
 from dbmanage_agent import chain
+from dbmanage_agent import driver
+from dbmanage_agent import locks
 from dbmanage_agent import operations
 from dbmanage_agent import services
 from tests import conftest
@@ -126,13 +130,14 @@ SHOW_IMPORTS = '''
 import json, sys
 from dbmanage_cli import main
 code = main.run(sys.argv[1], sys.argv[2:])
-print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules} & {'alembic'})]))
+print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules}
+                               & {'alembic', 'sqlalchemy', 'oslo_db'})]))
 '''
 
 
 @pytest.mark.parametrize('service', SERVICES)
-def test_a_fresh_install_from_the_baseline_does_not_load_alembic(service, backend, make_db,
-                                                                 tmp_path):
+def test_a_fresh_install_from_the_baseline_loads_neither_sqlalchemy_nor_alembic(
+        service, backend, make_db, tmp_path):
     conf = conftest.write_config(tmp_path / 'c.conf', make_db(backend))
     argv = [sys.executable, '-c', SHOW_IMPORTS, service, '--config-file', str(conf)]
     proc = subprocess.run(argv + ['--json', 'upgrade', 'head'], capture_output=True,
@@ -146,4 +151,44 @@ def test_a_fresh_install_from_the_baseline_does_not_load_alembic(service, backen
     assert data['revision_before'] == [] and data['revision_after'] == data['heads'] == heads[:1]
     # A database that is not empty loads Alembic, and replays nothing more.
     proc = subprocess.run(argv + ['upgrade', 'head'], capture_output=True, text=True, cwd=tmp_path)
-    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [0, ['alembic']], proc.stderr
+    code, loaded = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert code == 0 and 'alembic' in loaded, proc.stderr
+
+
+def test_a_fresh_install_that_loses_its_connection_is_retried(make_db, caplog):
+    """The driver's own connection: its errors are classified and retried
+    like the engine's. The fault: the server kills the connection while it
+    waits for the migration lock."""
+    url = make_db('mysql')
+    ctx = inprocess.context('mistral', url, lock_timeout=60)
+    done = []
+    with operations.linked(ctx) as link, locks.held(ctx, link, 'req-test-holder'):
+        runner = threading.Thread(target=lambda: done.append(operations.execute(
+            inprocess.context('mistral', url, lock_timeout=60), 'upgrade',
+            {'revision': 'head'})))
+        runner.start()
+        waiting = _wait_for(lambda: driver.query(link.dbapi, (
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE STATE = 'User lock' "
+            "AND INFO LIKE 'SELECT GET_LOCK%'")))
+        driver.execute(link.dbapi, 'KILL %d' % waiting[0][0])
+        # The run connects again and waits for the lock once more.
+        _wait_for(lambda: driver.query(link.dbapi, (
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE STATE = 'User lock' "
+            "AND ID <> %d" % waiting[0][0])))
+    runner.join(60)
+    result = done[0]
+    assert result.ok, result.error
+    assert result.details['fresh_install'] == 'baseline'
+    assert result.revision_after == ['045']
+    assert any('transient database error (attempt 1)' in r.getMessage()
+               for r in caplog.records)
+
+
+def _wait_for(found, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = found()
+        if rows:
+            return rows
+        time.sleep(0.05)
+    raise AssertionError('not seen within %d s' % timeout)

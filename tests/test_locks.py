@@ -279,7 +279,7 @@ def lock_kind(request):
 def test_current_shows_the_holder_and_break_lock(cli, lock_kind):
     kind, url, extra, sections = lock_kind
     ctx = _ctx('mistral', url, **extra)
-    with ctx.engine().connect() as conn, locks.held(ctx, conn, 'req-holder') as hold:
+    with operations.linked(ctx) as link, locks.held(ctx, link, 'req-holder') as hold:
         code, shown = cli.json('mistral', 'current', url=url, **sections)
         assert code == 0, shown
         holder = shown['lock']
@@ -307,7 +307,6 @@ def test_current_shows_the_holder_and_break_lock(cli, lock_kind):
         assert code == 0, done
         print('%s: acquired after break in %.3f s (lock_wait %.4f)'
               % (kind, time.monotonic() - started, done['lock_wait']))
-    ctx.engine().dispose()
     code, idle = cli.json('mistral', 'current', url=url, **sections)
     assert idle['lock'] is None
 
@@ -402,9 +401,8 @@ def test_a_run_whose_lock_is_broken_stops_between_revisions(cli, lease_kind, tmp
         seen += 'Running upgrade' in line
         if seen == 3:
             ctx = _ctx('mistral', url, **extra)
-            with ctx.engine().connect() as conn:
-                locks.break_(ctx, conn, locks.holder(ctx, conn))
-            ctx.engine().dispose()
+            with operations.linked(ctx) as link:
+                locks.break_(ctx, link, locks.holder(ctx, link))
             break
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == errors.LOCK_LOST, err[-2000:]

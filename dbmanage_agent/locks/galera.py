@@ -24,8 +24,7 @@ import threading
 import time
 import uuid
 
-import sqlalchemy as sa
-
+from dbmanage_agent import driver
 from dbmanage_agent import errors
 from dbmanage_agent.locks import holders
 from dbmanage_agent.locks import session
@@ -36,41 +35,27 @@ TABLE = 'dbmanage_lock'
 _POLL = 0.1
 _TABLE_EXISTS, _DUPLICATE, _NO_TABLE, _DEADLOCK = 1050, 1062, 1146, 1213
 _NOW = 'UTC_TIMESTAMP(6)'
-_EXPIRES = 'UTC_TIMESTAMP(6) + INTERVAL :lease MICROSECOND'
+_EXPIRES = 'UTC_TIMESTAMP(6) + INTERVAL %(lease)s MICROSECOND'
 
 
 def is_galera(conn):
     """True on a MariaDB server that is a Galera node (``@@wsrep_on``)."""
     try:
-        return bool(conn.execute(sa.text('SELECT @@global.wsrep_on')).scalar())
+        return bool(driver.scalar(conn, 'SELECT @@global.wsrep_on'))
     except Exception:  # MySQL, or MariaDB built without wsrep
         return False
     finally:
         conn.rollback()
 
 
-def _db_errors():
-    """What a failed statement raises: the engine turns driver errors into
-    oslo.db's types (retry.py), which are not SQLAlchemy's. Imported only
-    when a statement failed."""
-    from oslo_db import exception as db_exc
-    return (sa.exc.SQLAlchemyError, db_exc.DBError)
-
-
 def _code(exc):
-    """The MySQL error number behind a (possibly wrapped) exception."""
-    for _ in range(5):
-        if exc is None:
-            return None
-        args = getattr(getattr(exc, 'orig', None), 'args', None)
-        if args and isinstance(args[0], int):
-            return args[0]
-        exc = getattr(exc, 'inner_exception', None) or exc.__cause__
-    return None
+    """The MySQL error number of a driver error, else None."""
+    args = getattr(exc, 'args', None)
+    return args[0] if args and isinstance(args[0], int) else None
 
 
 def _causal(conn):
-    conn.execute(sa.text('SET SESSION wsrep_sync_wait = 1'))
+    driver.execute(conn, 'SET SESSION wsrep_sync_wait = 1')
 
 
 def _read(conn):
@@ -78,30 +63,28 @@ def _read(conn):
 
     Raises with error 1146 when the table does not exist.
     """
-    row = conn.execute(sa.text(
-        'SELECT token, holder, since, expires, expires < %s AS expired '
-        'FROM %s WHERE id = 1' % (_NOW, TABLE))).first()
+    rows = driver.query(conn, 'SELECT token, holder, since, expires, expires < %s '
+                        'FROM %s WHERE id = 1' % (_NOW, TABLE))
     conn.commit()
-    if row is None:
+    if not rows:
         return None
-    found = dict(json.loads(row.holder), kind='galera',
-                 since=row.since.isoformat() + 'Z',
-                 expires=row.expires.isoformat() + 'Z',
-                 expired=bool(row.expired))
-    return row.token, found, bool(row.expired)
+    token, holder, since, expires, expired = rows[0]
+    found = dict(json.loads(holder), kind='galera', since=since.isoformat() + 'Z',
+                 expires=expires.isoformat() + 'Z', expired=bool(expired))
+    return token, found, bool(expired)
 
 
 class Hold:
     """One acquisition: its token, lease renewal and fencing check."""
     kind = 'galera'
 
-    def __init__(self, engine, migrating, lease, holder):
+    def __init__(self, link, lease, holder):
         self.lease = lease
         self.token = uuid.uuid4().hex
         self.holder = json.dumps(holder, sort_keys=True)
         self.lost = None
-        self._migrating = migrating
-        self._conn = engine.connect()
+        self._migrating = link.dbapi
+        self._conn = link.connect()
         self._mutex = threading.Lock()
         self._stop = threading.Event()
         self._empty_since = None
@@ -118,7 +101,7 @@ class Hold:
         conn = self._conn
         try:
             seen = _read(conn)
-        except _db_errors() as exc:
+        except Exception as exc:
             conn.rollback()
             if _code(exc) != _NO_TABLE:
                 raise
@@ -130,12 +113,13 @@ class Hold:
         if not expired:
             return False, found
         try:
-            taken = conn.execute(sa.text(
-                'UPDATE %s SET token = :token, holder = :holder, since = %s, '
-                'expires = %s WHERE id = 1 AND token = :old AND expires < %s'
-                % (TABLE, _NOW, _EXPIRES, _NOW)), self._params(old=token)).rowcount
+            taken = driver.execute(
+                conn, 'UPDATE %s SET token = %%(token)s, holder = %%(holder)s, '
+                'since = %s, expires = %s WHERE id = 1 AND token = %%(old)s '
+                'AND expires < %s' % (TABLE, _NOW, _EXPIRES, _NOW),
+                self._params(old=token))
             conn.commit()
-        except _db_errors() as exc:
+        except Exception as exc:
             conn.rollback()
             if _code(exc) in (_DEADLOCK, _NO_TABLE):
                 return False, found
@@ -148,12 +132,12 @@ class Hold:
     def _create(self):
         conn = self._conn
         try:
-            conn.execute(sa.text(
-                'CREATE TABLE %s (id TINYINT NOT NULL PRIMARY KEY, '
+            driver.execute(
+                conn, 'CREATE TABLE %s (id TINYINT NOT NULL PRIMARY KEY, '
                 'token CHAR(32) NOT NULL, holder TEXT NOT NULL, '
                 'since DATETIME(6) NOT NULL, expires DATETIME(6) NOT NULL) '
-                'ENGINE=InnoDB' % TABLE))
-        except _db_errors() as exc:
+                'ENGINE=InnoDB' % TABLE)
+        except Exception as exc:
             conn.rollback()
             if _code(exc) == _TABLE_EXISTS:
                 return False, None
@@ -173,12 +157,12 @@ class Hold:
     def _insert(self):
         conn = self._conn
         try:
-            conn.execute(sa.text(
-                'INSERT INTO %s (id, token, holder, since, expires) VALUES '
-                '(1, :token, :holder, %s, %s)' % (TABLE, _NOW, _EXPIRES)),
+            driver.execute(
+                conn, 'INSERT INTO %s (id, token, holder, since, expires) VALUES '
+                '(1, %%(token)s, %%(holder)s, %s, %s)' % (TABLE, _NOW, _EXPIRES),
                 self._params())
             conn.commit()
-        except _db_errors() as exc:
+        except Exception as exc:
             conn.rollback()
             if _code(exc) in (_DUPLICATE, _DEADLOCK, _NO_TABLE):
                 return False, None
@@ -199,9 +183,9 @@ class Hold:
         while not self._stop.wait(self.lease / 3):
             try:
                 with self._mutex:
-                    count = self._conn.execute(sa.text(
-                        'UPDATE %s SET expires = %s WHERE id = 1 AND token = :token'
-                        % (TABLE, _EXPIRES)), self._params()).rowcount
+                    count = driver.execute(
+                        self._conn, 'UPDATE %s SET expires = %s WHERE id = 1 '
+                        'AND token = %%(token)s' % (TABLE, _EXPIRES), self._params())
                     self._conn.commit()
             except Exception as exc:
                 LOG.debug('lease renewal failed: %s', exc)
@@ -245,11 +229,11 @@ class Hold:
             self._thread.join(5)
         try:
             with contextlib.suppress(Exception):
-                self._migrating.execute(sa.text('SET SESSION wsrep_sync_wait = 0'))
+                driver.execute(self._migrating, 'SET SESSION wsrep_sync_wait = 0')
                 self._migrating.commit()
             seen = _read(self._conn)
             if seen is not None and seen[0] == self.token:
-                self._conn.execute(sa.text('DROP TABLE IF EXISTS %s' % TABLE))
+                driver.execute(self._conn, 'DROP TABLE IF EXISTS %s' % TABLE)
             else:
                 LOG.debug('the migration lock was no longer ours at release')
         except Exception as exc:
@@ -262,9 +246,9 @@ class Hold:
             self._conn.close()
 
 
-def acquire(engine, migrating, timeout, lease, holder, on_wait):
+def acquire(link, timeout, lease, holder, on_wait):
     """Take the cluster-wide lock; a started Hold."""
-    hold = Hold(engine, migrating, lease, holder)
+    hold = Hold(link, lease, holder)
     deadline = time.monotonic() + timeout
     waiting = False
     try:
@@ -288,7 +272,7 @@ def acquire(engine, migrating, timeout, lease, holder, on_wait):
 def holder(conn):
     try:
         seen = _read(conn)
-    except _db_errors() as exc:
+    except Exception as exc:
         conn.rollback()
         if _code(exc) == _NO_TABLE:
             return None
@@ -297,5 +281,5 @@ def holder(conn):
 
 
 def break_(conn):
-    conn.execute(sa.text('DROP TABLE IF EXISTS %s' % TABLE))
+    driver.execute(conn, 'DROP TABLE IF EXISTS %s' % TABLE)
     conn.commit()

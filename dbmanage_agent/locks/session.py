@@ -15,8 +15,7 @@ import hashlib
 import os
 import time
 
-import sqlalchemy as sa
-
+from dbmanage_agent import driver
 from dbmanage_agent import errors
 
 _POLL = 0.05
@@ -61,15 +60,15 @@ class _Held:
         self._release()
 
 
-def acquire(conn, name, timeout, holder, on_wait):
-    """Take the lock on ``conn``; ``on_wait()`` is called once if it is busy."""
-    dialect = conn.dialect.name
+def acquire(link, name, timeout, holder, on_wait):
+    """Take the lock on ``link``; ``on_wait()`` is called once if it is busy."""
+    dialect = link.dialect
     if dialect == 'postgresql':
-        return _Held(_acquire_pg(conn, name, timeout, holder, on_wait))
+        return _Held(_acquire_pg(link.dbapi, name, timeout, holder, on_wait))
     if dialect in ('mysql', 'mariadb'):
-        return _Held(_acquire_mysql(conn, name, timeout, on_wait))
+        return _Held(_acquire_mysql(link, name, timeout, on_wait))
     if dialect == 'sqlite':
-        return _Held(_acquire_sqlite(conn, timeout, on_wait))
+        return _Held(_acquire_sqlite(link, timeout, on_wait))
     raise errors.UsageError('no migration lock for the %s backend' % dialect)
 
 
@@ -87,39 +86,38 @@ def _poll(try_once, timeout, on_wait, name):
 
 def _acquire_pg(conn, name, timeout, holder, on_wait):
     key = _pg_key(name)
-    _poll(lambda: conn.execute(sa.text('SELECT pg_try_advisory_lock(:k)'),
-                               {'k': key}).scalar(), timeout, on_wait, name)
-    conn.execute(sa.text("SELECT set_config('application_name', :n, false)"),
+    _poll(lambda: driver.scalar(conn, 'SELECT pg_try_advisory_lock(%(k)s)', {'k': key}),
+          timeout, on_wait, name)
+    driver.query(conn, "SELECT set_config('application_name', %(n)s, false)",
                  {'n': app_name(holder)})
 
     def release():
-        conn.execute(sa.text("SELECT set_config('application_name', '', false)"))
-        conn.execute(sa.text('SELECT pg_advisory_unlock(:k)'), {'k': key})
+        driver.query(conn, "SELECT set_config('application_name', '', false)")
+        driver.query(conn, 'SELECT pg_advisory_unlock(%(k)s)', {'k': key})
     return release
 
 
-def _acquire_mysql(conn, name, timeout, on_wait):
-    lock = _mysql_name(name, conn.engine.url.database)
-    got = conn.execute(sa.text('SELECT GET_LOCK(:n, 0)'), {'n': lock}).scalar()
+def _acquire_mysql(link, name, timeout, on_wait):
+    conn, lock = link.dbapi, _mysql_name(name, link.database)
+    got = driver.scalar(conn, 'SELECT GET_LOCK(%(n)s, 0)', {'n': lock})
     if got != 1:
         on_wait()
-        got = conn.execute(sa.text('SELECT GET_LOCK(:n, :t)'),
-                           {'n': lock, 't': timeout}).scalar()
+        got = driver.scalar(conn, 'SELECT GET_LOCK(%(n)s, %(t)s)',
+                            {'n': lock, 't': timeout})
     if got != 1:
         raise timeout_error(name, timeout)
-    return lambda: conn.execute(sa.text('SELECT RELEASE_LOCK(:n)'),
-                                {'n': lock})
+    return lambda: driver.query(conn, 'SELECT RELEASE_LOCK(%(n)s)', {'n': lock})
 
 
-def _lock_path(conn):
-    path = conn.engine.url.database
+def _lock_path(link):
+    path = link.database
     if not path or path == ':memory:':
         return None
     return os.path.abspath(path) + '.lock'
 
 
-def _acquire_sqlite(conn, timeout, on_wait):
-    path = _lock_path(conn)
+def _acquire_sqlite(link, timeout, on_wait):
+    path = _lock_path(link)
     if path is None:
         return lambda: None
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -138,55 +136,53 @@ def _acquire_sqlite(conn, timeout, on_wait):
     return lambda: os.close(fd)
 
 
-def holder(conn, name):
+def holder(link, name):
     """Who holds the lock now (a dict), or None."""
-    dialect = conn.dialect.name
+    dialect = link.dialect
     if dialect == 'postgresql':
-        return _pg_holder(conn, name)
+        return _pg_holder(link.dbapi, name)
     if dialect in ('mysql', 'mariadb'):
-        return _mysql_holder(conn, name)
+        return _mysql_holder(link, name)
     if dialect == 'sqlite':
-        return _sqlite_holder(conn)
+        return _sqlite_holder(link)
     return None
 
 
 def _pg_holder(conn, name):
     key = _pg_key(name) & 0xFFFFFFFFFFFFFFFF
-    row = conn.execute(sa.text(
-        'SELECT a.pid, a.application_name, a.backend_start, '
-        'host(a.client_addr) AS client FROM pg_locks l '
+    rows = driver.query(
+        conn, 'SELECT a.pid, a.application_name, a.backend_start, '
+        'host(a.client_addr) FROM pg_locks l '
         'JOIN pg_stat_activity a ON a.pid = l.pid '
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
         'AND l.database = (SELECT oid FROM pg_database '
         '                  WHERE datname = current_database()) '
-        'AND l.classid::bigint = :hi AND l.objid::bigint = :lo'),
-        {'hi': key >> 32, 'lo': key & 0xFFFFFFFF}).first()
-    if row is None:
+        'AND l.classid::bigint = %(hi)s AND l.objid::bigint = %(lo)s',
+        {'hi': key >> 32, 'lo': key & 0xFFFFFFFF})
+    if not rows:
         return None
-    found = {'kind': 'pg_advisory_lock', 'server_pid': row.pid,
-             'client': row.client, 'since': row.backend_start.isoformat()}
-    parts = (row.application_name or '').split()
+    pid, application_name, backend_start, client = rows[0]
+    found = {'kind': 'pg_advisory_lock', 'server_pid': pid,
+             'client': client, 'since': backend_start.isoformat()}
+    parts = (application_name or '').split()
     if len(parts) == 3 and parts[0] == 'dbmanage':
         host, _, pid = parts[1].rpartition(':')
         found.update(host=host, pid=pid, request_id=parts[2])
     return found
 
 
-def _mysql_holder(conn, name):
-    lock = _mysql_name(name, conn.engine.url.database)
-    conn_id = conn.execute(sa.text('SELECT IS_USED_LOCK(:n)'),
-                           {'n': lock}).scalar()
+def _mysql_holder(link, name):
+    conn, lock = link.dbapi, _mysql_name(name, link.database)
+    conn_id = driver.scalar(conn, 'SELECT IS_USED_LOCK(%(n)s)', {'n': lock})
     if conn_id is None:
         return None
-    row = conn.execute(sa.text(
-        'SELECT HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = :i'),
-        {'i': conn_id}).first()
-    return {'kind': 'get_lock', 'connection_id': conn_id,
-            'client': row.HOST if row else None}
+    client = driver.scalar(conn, 'SELECT HOST FROM information_schema.PROCESSLIST '
+                           'WHERE ID = %(i)s', {'i': conn_id})
+    return {'kind': 'get_lock', 'connection_id': conn_id, 'client': client}
 
 
-def _sqlite_holder(conn):
-    path = _lock_path(conn)
+def _sqlite_holder(link):
+    path = _lock_path(link)
     if path is None or not os.path.exists(path):
         return None
     fd = os.open(path, os.O_RDWR)
@@ -199,14 +195,14 @@ def _sqlite_holder(conn):
         os.close(fd)
 
 
-def break_(conn, name, found):
+def break_(link, found):
     """End the holder's session, which frees its lock (and stops its run)."""
-    dialect = conn.dialect.name
+    dialect = link.dialect
     if dialect == 'postgresql':
-        conn.execute(sa.text('SELECT pg_terminate_backend(:p)'),
+        driver.query(link.dbapi, 'SELECT pg_terminate_backend(%(p)s)',
                      {'p': found['server_pid']})
     elif dialect in ('mysql', 'mariadb'):
-        conn.execute(sa.text('KILL %d' % int(found['connection_id'])))
+        driver.execute(link.dbapi, 'KILL %d' % int(found['connection_id']))
     else:
         raise errors.OperationFailed('a file lock cannot be broken: stop the '
                                      'process holding %s' % found['path'])
