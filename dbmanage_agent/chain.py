@@ -1,12 +1,19 @@
 """A service's revision chain, read from its files as text.
 
 Read-only commands need only each revision's id, its parent and the first
-line of its docstring. Reading the ~100 small files as text takes about
-5 ms, where importing Alembic and SQLAlchemy to load them as modules costs
-about half a second, so no index file is kept. A long-lived process keeps
-what it read and scans the folder on every call: any file added, removed
-or changed (name, size or modification time) makes it read them again, so
-no answer comes from stale text.
+line of its docstring. Importing Alembic and SQLAlchemy to load the ~100
+small files as modules costs about half a second; reading them as text
+costs a few milliseconds, plus compiling each file once to be sure Python
+accepts it (as Alembic will need it to).
+
+What was read is kept in an index (a small JSON file in the user's cache
+directory, ``$XDG_CACHE_HOME/dbmanage``) together with the name, size and
+modification time of every file in the folder, the check Python itself makes
+of a bytecode cache. A command scans the folder and uses the index only if
+that scan matches it exactly: any file added, removed or changed (``revision``
+just run, an edit by hand) makes it read the files again and rewrite the
+index, so no answer comes from stale text. A long-lived process keeps the
+chain in memory under the same check.
 
 Each file is read by a strict pattern, or by ``ast`` when the pattern is in
 any doubt. Only literal module-level assignments are understood. A file that computes
@@ -16,11 +23,16 @@ answer is never silently different from Alembic's. Alembic remains the only
 thing that migrates.
 """
 import dataclasses
+import hashlib
 import importlib.util
+import json
+import logging
 import os
 import re
 
 from dbmanage_agent import errors
+
+LOG = logging.getLogger(__name__)
 
 # The files Alembic loads from a versions folder (not recursive).
 _REVISION_FILE = re.compile(r'(?!\.#|__init__).*\.py$')
@@ -273,6 +285,45 @@ def _from_alembic(service):
     return Chain(revisions, heads, branches, None)
 
 
+def _index_path(folder):
+    cache = os.environ.get('XDG_CACHE_HOME') or os.path.join(
+        os.path.expanduser('~'), '.cache')
+    key = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+    return os.path.join(cache, 'dbmanage', 'chain-%s.json' % key)
+
+
+def _from_index(folder, signature):
+    """The chain the index holds for exactly this folder state, or None."""
+    try:
+        with open(_index_path(folder), encoding='utf-8') as index:
+            kept = json.load(index)
+        if kept['folder'] != str(folder) or kept['signature'] != _jsonable(signature):
+            return None
+        return Chain.linear_from([Revision(rev, down, description, os.path.join(folder, name))
+                                  for rev, down, description, name in kept['revisions']])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _keep_index(folder, signature, chain):
+    path = _index_path(folder)
+    kept = {'folder': str(folder), 'signature': _jsonable(signature),
+            'revisions': [[r.revision, r.down_revision, r.description,
+                           os.path.basename(r.path)] for r in chain.by_id.values()]}
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        scratch = '%s.%d' % (path, os.getpid())
+        with open(scratch, 'w', encoding='utf-8') as index:
+            json.dump(kept, index)
+        os.replace(scratch, path)   # readers see the old index or the new one
+    except OSError as exc:
+        LOG.debug('chain index not kept: %s', exc)
+
+
+def _jsonable(signature):
+    return [list(entry) for entry in signature]
+
+
 _LOADED = {}   # versions folder -> (signature, Chain): the agent reads once
 
 
@@ -283,9 +334,12 @@ def load(service):
     kept = _LOADED.get(folder)
     if kept and kept[0] == signature:
         return kept[1]
-    try:
-        found = _from_files(folder)
-    except _NotPlain:
-        found = _from_alembic(service)
+    found = _from_index(folder, signature)
+    if found is None:
+        try:
+            found = _from_files(folder)
+            _keep_index(folder, signature, found)
+        except _NotPlain:
+            found = _from_alembic(service)
     _LOADED[folder] = (signature, found)
     return found

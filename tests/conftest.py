@@ -25,6 +25,13 @@ PG_URL = os.environ.get('DBMANAGE_TEST_PG_URL', 'postgresql+psycopg2://postgres@
 RABBIT_URL = os.environ.get('DBMANAGE_TEST_RABBIT_URL', 'rabbit://guest:guest@127.0.0.1:5672/')
 
 BACKENDS = ('mysql', 'postgresql', 'sqlite')
+
+
+@pytest.fixture(scope='session', autouse=True)
+def _chain_index_of_this_run(tmp_path_factory):
+    """The chain index (``chain.py``) goes to a folder of the run, not to the
+    user's cache; programs the tests start inherit it."""
+    os.environ['XDG_CACHE_HOME'] = str(tmp_path_factory.mktemp('cache'))
 # Schema dumps of databases the upstream tools migrated to head on MariaDB.
 REFERENCE = {'mistral': DATA / 'mistral_mysql_head.json',
              'lbaas': DATA / 'octavia_mysql_head.json'}

@@ -1,5 +1,6 @@
 """Read-only commands: the chain read as text and one driver query agree with Alembic."""
 import json
+import pathlib
 import subprocess
 import sys
 import types
@@ -77,6 +78,26 @@ def test_an_edited_chain_is_read_again(chain_copy):
     assert chain.load(service).heads == ['046']
     head.write_text('"""Newer text."""\nrevision = "046"\ndown_revision = "045"\n')
     assert chain.load(service).ordered[0].description == 'Newer text.'
+
+
+def test_the_index_answers_only_for_the_files_it_was_made_from(chain_copy):
+    package, env = chain_copy
+    service = types.SimpleNamespace(versions_dir=package / 'mistral' / 'versions')
+    assert chain.load(service).heads == ['045']
+    index = pathlib.Path(chain._index_path(service.versions_dir))
+    kept = json.loads(index.read_text())
+    # A new process, same files: the answer comes from the index (marked here).
+    kept['revisions'][-1][2] = 'from the index'
+    index.write_text(json.dumps(kept))
+    chain._LOADED.clear()
+    assert chain.load(service).ordered[0].description == 'from the index'
+    # A file added by hand: the files win, and the index is rewritten.
+    (service.versions_dir / '046_new.py').write_text(
+        '"""New."""\nrevision = "046"\ndown_revision = "045"\n')
+    chain._LOADED.clear()
+    assert [r.description for r in chain.load(service).ordered[:2]] == [
+        'New.', chain.read_file(service.versions_dir / kept['revisions'][-1][3])[2]]
+    assert json.loads(index.read_text())['revisions'][-1][:2] == ['046', '045']
 
 
 def test_driver_reads_what_alembic_reads(backend, make_db):
