@@ -12,8 +12,9 @@ modification time of every file in the folder, the check Python itself makes
 of a bytecode cache. A command scans the folder and uses the index only if
 that scan matches it exactly: any file added, removed or changed (``revision``
 just run, an edit by hand) makes it read the files again and rewrite the
-index, so no answer comes from stale text. A long-lived process keeps the
-chain in memory under the same check.
+index, so no answer comes from stale text. A long-lived process (the agent)
+keeps the chain in memory, and watches the folder (inotify) instead of
+scanning it on every call.
 
 Each file is read by a strict pattern, or by ``ast`` when the pattern is in
 any doubt. Only literal module-level assignments are understood. A file that computes
@@ -29,6 +30,7 @@ import json
 import logging
 import os
 import re
+import threading
 
 from dbmanage_agent import errors
 
@@ -324,22 +326,81 @@ def _jsonable(signature):
     return [list(entry) for entry in signature]
 
 
-_LOADED = {}   # versions folder -> (signature, Chain): the agent reads once
+# Changes that make a folder's chain worth reading again.
+_CHANGES = ('MODIFY', 'ATTRIB', 'CREATE', 'DELETE', 'MOVED_FROM', 'MOVED_TO',
+            'DELETE_SELF', 'MOVE_SELF')
+
+
+class _Watch:
+    """Whether a folder may have changed since the watch began, in one
+    system call: the kernel (inotify) queues an event for any change to the
+    folder or a file in it before the call that made the change returns."""
+
+    def __init__(self, folder):
+        import inotify_simple
+        self._inotify = inotify_simple.INotify()
+        mask = 0
+        for name in _CHANGES:
+            mask |= inotify_simple.flags[name]
+        self._inotify.add_watch(str(folder), mask)
+
+    @classmethod
+    def on(cls, folder):
+        """A watch, or None where inotify is not available."""
+        try:
+            return cls(folder)
+        except Exception as exc:   # not Linux, or out of inotify instances
+            LOG.debug('no watch on %s (%s): each call scans the folder', folder, exc)
+            return None
+
+    def changed(self):
+        return bool(self._inotify.read(timeout=0))   # also overflow, unmount
+
+    def close(self):
+        self._inotify.close()
+
+
+@dataclasses.dataclass
+class _Kept:
+    signature: tuple
+    chain: Chain
+    watch: _Watch | None = None
+
+
+_LOADED = {}      # versions folder -> _Kept: a long-lived process reads once
+_LOAD_LOCK = threading.Lock()
+_WATCHING = False
+
+
+def keep_watching():
+    """For a long-lived process (the agent): watch each folder once read, so
+    that a call finds it unchanged without scanning its files."""
+    global _WATCHING
+    _WATCHING = True
 
 
 def load(service):
     """The service's chain; CheckFailed if its revisions do not form a graph."""
     folder = service.versions_dir
-    signature = _signature(folder)
-    kept = _LOADED.get(folder)
-    if kept and kept[0] == signature:
-        return kept[1]
-    found = _from_index(folder, signature)
-    if found is None:
-        try:
-            found = _from_files(folder)
-            _keep_index(folder, signature, found)
-        except _NotPlain:
-            found = _from_alembic(service)
-    _LOADED[folder] = (signature, found)
-    return found
+    with _LOAD_LOCK:
+        kept = _LOADED.get(folder)
+        if kept and kept.watch:
+            if not kept.watch.changed():
+                return kept.chain
+            kept.watch.close()
+            kept.watch = None
+        # Watching starts before the scan, so no change after it goes unseen.
+        watch = _Watch.on(folder) if _WATCHING else None
+        signature = _signature(folder)
+        if kept and kept.signature == signature:
+            kept.watch = watch
+            return kept.chain
+        found = _from_index(folder, signature)
+        if found is None:
+            try:
+                found = _from_files(folder)
+                _keep_index(folder, signature, found)
+            except _NotPlain:
+                found = _from_alembic(service)
+        _LOADED[folder] = _Kept(signature, found, watch)
+        return found

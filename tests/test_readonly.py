@@ -69,8 +69,10 @@ def test_files_in_doubt_are_left_to_alembic(tmp_path, text):
         chain.read_file(path)
 
 
-def test_an_edited_chain_is_read_again(chain_copy):
+@pytest.mark.parametrize('watching', (False, True))
+def test_an_edited_chain_is_read_again(chain_copy, monkeypatch, watching):
     package, env = chain_copy
+    monkeypatch.setattr(chain, '_WATCHING', watching)   # as the agent runs
     service = types.SimpleNamespace(versions_dir=package / 'mistral' / 'versions')
     assert chain.load(service).heads == ['045']
     head = service.versions_dir / '046_new.py'
@@ -78,6 +80,22 @@ def test_an_edited_chain_is_read_again(chain_copy):
     assert chain.load(service).heads == ['046']
     head.write_text('"""Newer text."""\nrevision = "046"\ndown_revision = "045"\n')
     assert chain.load(service).ordered[0].description == 'Newer text.'
+    head.unlink()
+    assert chain.load(service).heads == ['045']
+
+
+def test_a_watched_folder_that_did_not_change_is_not_scanned(chain_copy, monkeypatch):
+    package, env = chain_copy
+    monkeypatch.setattr(chain, '_WATCHING', True)
+    service = types.SimpleNamespace(versions_dir=package / 'mistral' / 'versions')
+    first = chain.load(service)
+    scans = []
+    scan = chain._signature
+    monkeypatch.setattr(chain, '_signature', lambda folder: scans.append(folder) or scan(folder))
+    assert chain.load(service) is first and scans == []
+    (service.versions_dir / '045_add_scheduled_jobs_indexes.py').touch()
+    assert chain.load(service).heads == first.heads and len(scans) == 1
+    assert chain.load(service) and len(scans) == 1
 
 
 def test_the_index_answers_only_for_the_files_it_was_made_from(chain_copy):

@@ -12,6 +12,7 @@ import threading
 
 from oslo_log import log as oslo_log
 
+from dbmanage_agent import chain
 from dbmanage_agent import config
 from dbmanage_agent import dburl
 from dbmanage_agent import errors
@@ -84,6 +85,7 @@ def main(argv=None):
         return 2
     oslo_log.setup(CONF, 'dbmanage-agent')
     _scrub_logs()
+    chain.keep_watching()
     try:
         server = build_server(CONF)
     except errors.DbManageError as exc:
