@@ -8,6 +8,7 @@ have it, so concurrent runs apply each revision once.
 """
 import contextlib
 import dataclasses
+import functools
 import inspect
 import logging
 import time
@@ -353,6 +354,11 @@ COMMANDS = {f.__name__: f for f in (current, history, heads, branches,
 WRITES = {'upgrade', 'stamp', 'populate'}
 
 
+@functools.lru_cache(maxsize=None)
+def _signature(fn):
+    return inspect.signature(fn)
+
+
 def execute(ctx, command, args=None, request_id=None):
     """Run ``command`` with ``args``; always return a Result, never raise."""
     result = Result(service=ctx.service.name, command=command,
@@ -364,7 +370,7 @@ def execute(ctx, command, args=None, request_id=None):
         if fn is None:
             raise errors.UsageError('unknown command %r' % command)
         try:
-            inspect.signature(fn).bind(ctx, result, **(args or {}))
+            _signature(fn).bind(ctx, result, **(args or {}))
         except TypeError as exc:
             raise errors.UsageError('%s: %s' % (command, exc))
         fn(ctx, result, **(args or {}))

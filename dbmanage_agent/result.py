@@ -46,7 +46,8 @@ class Result:
         return self.exit_code == 0
 
     def to_dict(self):
-        return dataclasses.asdict(self)
+        """A plain dict; its lists and dicts are copies, as asdict makes them."""
+        return {f.name: _plain(getattr(self, f.name)) for f in _RESULT_FIELDS}
 
     @classmethod
     def from_dict(cls, data):
@@ -54,3 +55,20 @@ class Result:
         data['applied'] = [Applied(**a) for a in data.get('applied', ())]
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+_RESULT_FIELDS = dataclasses.fields(Result)
+
+
+def _plain(value):
+    # dataclasses.asdict, for the JSON-shaped values a Result holds, without
+    # its generic deep copy: a warm agent answers in about a millisecond.
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, Applied):
+        return _plain(vars(value))
+    return value
