@@ -392,7 +392,7 @@ def test_wait_timeout_bounds_the_whole_command(bus, make_db):
             proc = one.run('mistral', *args, timeout=30)
             took = time.monotonic() - started
             assert proc.returncode == 6, proc.stderr
-            assert took < 6, took
+            assert took < 8, took   # 5 s, plus starting Python on a loaded machine
             assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     finally:
         os.kill(agent.pid, signal.SIGCONT)
