@@ -4,6 +4,8 @@ oslo.messaging pulls in eventlet even with the threading executor: skip its
 green DNS module (a sizeable part of the import time) and its deprecation
 banner, which would otherwise end up in every CLI run's stderr.
 """
+import contextlib
+import logging
 import os
 import warnings
 
@@ -22,10 +24,8 @@ def rpc_transport(conf):
     from oslo_messaging import opts
     conf.register_opts(dict(opts.list_opts())[None])  # transport_url & co
     try:
-        # Asked before the driver is loaded: an unknown one would otherwise
-        # also be logged, as a second line, by the plugin loader.
-        _known_driver(oslo_messaging.TransportURL.parse(conf, conf.transport_url))
-        transport = oslo_messaging.get_rpc_transport(conf)
+        with _plugin_loader_quiet():
+            transport = oslo_messaging.get_rpc_transport(conf)
     except (oslo_messaging.InvalidTransportURL, oslo_messaging.DriverLoadFailure,
             ValueError) as exc:
         masking.register_url(conf.transport_url)
@@ -37,7 +37,13 @@ def rpc_transport(conf):
     return transport
 
 
-def _known_driver(url):
-    from importlib import metadata
-    if not metadata.entry_points(group='oslo.messaging.drivers', name=url.transport):
-        raise oslo_messaging.DriverLoadFailure(url.transport, 'no such driver')
+@contextlib.contextmanager
+def _plugin_loader_quiet():
+    """The plugin loader (stevedore) also logs a driver it cannot load, as a
+    second line; the error is reported once, by the caller."""
+    loader = logging.getLogger('stevedore.named')
+    was, loader.disabled = loader.disabled, True
+    try:
+        yield
+    finally:
+        loader.disabled = was
