@@ -11,7 +11,8 @@ busy machine shows up in both:
   (what a read-only command cannot avoid);
 * ``rpc``: a bare oslo.messaging RPC round trip to an echo server in the
   same process, and ``ping`` to the agent (the same round trip as a command,
-  with an endpoint that does nothing).
+  with an endpoint that does nothing); for a cold command, a process that
+  only imports oslo.messaging and calls the agent's ``ping`` once.
 
 Per service and backend: a cold ``current`` (median of N processes) and
 its peak RSS, ``upgrade head`` on an empty database through the baseline
@@ -152,6 +153,18 @@ print(laps[99], laps[197])
 '''
 
 
+COLD_RPC_FLOOR = '''
+import os, sys
+os.environ.setdefault('EVENTLET_NO_GREENDNS', 'yes')
+import oslo_messaging as messaging
+from oslo_config import cfg
+cfg.CONF([], project='bench')
+transport = messaging.get_rpc_transport(cfg.CONF, url=sys.argv[1])
+client = messaging.get_rpc_client(transport, messaging.Target(topic=sys.argv[2]))
+assert client.call({}, 'ping')['service']
+'''
+
+
 def rpc_floor(tmp):
     out = subprocess.run([sys.executable, '-c', RPC_FLOOR, conftest.RABBIT_URL],
                          capture_output=True, text=True, check=True, cwd=tmp).stdout
@@ -182,6 +195,10 @@ def bench_agent(repeat, tmp, bindir):
         cold = [timed([prog, '--config-file', str(conf), 'current'], tmp)[0]
                 for _ in range(repeat)]
         # As dbmanage imports it (dbmanage_agent/messaging.py): without green DNS.
+        # The same cold call with nothing of ours: oslo.messaging alone, the
+        # rabbit driver loaded, one connection, one call to the agent's ping.
+        bare_cold = [timed([sys.executable, '-c', COLD_RPC_FLOOR, conftest.RABBIT_URL, topic],
+                           tmp) for _ in range(repeat)]
         import_floor = [timed([sys.executable, '-c', 'import os; os.environ["EVENTLET_NO_GREENDNS"]'
                                ' = "yes"; import oslo_config.cfg, oslo_messaging'],
                               tmp, check=False) for _ in range(repeat)]
@@ -215,6 +232,7 @@ def bench_agent(repeat, tmp, bindir):
         floor_p50, floor_p99 = rpc_floor(tmp)
         return {'cold_agent_current_s': median(cold),
                 'floor_import_oslo_messaging_s': median(f and f[0] for f in import_floor),
+                'floor_cold_rpc_s': median(f[0] for f in bare_cold),
                 'warm_rpc_current_p50_ms': round(p50 * 1000, 2),
                 'warm_rpc_current_p99_ms': round(p99 * 1000, 2),
                 'floor_rpc_p50_ms': floor_p50, 'floor_rpc_p99_ms': floor_p99,
@@ -269,12 +287,13 @@ def main():
             f = report['agent'] = bench_agent(args.repeat, tmp, args.bin)
             print('%-18s warm current p50 %.2f ms, p99 %.2f ms (floors: ping to the agent p50 '
                   '%.2f ms, bare in-process RPC p50 %.2f ms, p99 %.2f ms); cold --use-agent '
-                  'current %.3f s (floor: import oslo.messaging %.3f s); upgrade.end event '
+                  'current %.3f s (floors: import oslo.messaging %.3f s, a bare oslo.messaging '
+                  'process calling the agent once %.3f s); upgrade.end event '
                   '%.1f ms after the reply'
                   % ('agent', f['warm_rpc_current_p50_ms'], f['warm_rpc_current_p99_ms'],
                      f['floor_agent_ping_p50_ms'], f['floor_rpc_p50_ms'], f['floor_rpc_p99_ms'],
                      f['cold_agent_current_s'],
-                     f['floor_import_oslo_messaging_s'] or 0,
+                     f['floor_import_oslo_messaging_s'] or 0, f['floor_cold_rpc_s'],
                      f['upgrade_end_event_after_reply_ms']), flush=True)
     report['load_average'] = {'start': load, 'end': os.getloadavg()}
     print(json.dumps(report, sort_keys=True))
