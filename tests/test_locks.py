@@ -375,6 +375,58 @@ def test_stopped_galera_node_then_rerun_on_another_node(galera, galera_db, cli, 
         galera.sh('start-node', '3')
 
 
+def _redis_server(port):
+    proc = subprocess.Popen(['redis-server', '--port', str(port), '--bind', '127.0.0.1',
+                             '--save', '', '--appendonly', 'no'],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=1).close()
+            return proc
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, 'redis did not start'
+            time.sleep(0.1)
+
+
+def test_a_coordinator_lost_mid_run_stops_it_between_revisions(cli, make_db, tmp_path):
+    """The fault: the run's own Redis is killed while it migrates. The run
+    stops at the next fence (tooz's heartbeat, which retries for ever, does
+    not keep it waiting), and a rerun finishes the chain."""
+    port = _free_port()
+    coordination = {'backend_url': 'redis://127.0.0.1:%d' % port}
+    redis = _redis_server(port)
+    url = make_db('mysql')
+    try:
+        # connect_timeout bounds each call to the coordinator, and its stop.
+        conf = conftest.write_config(tmp_path / 'c.conf', url,
+                                     db_manage=dict(CHAIN_RUN, connect_timeout=2),
+                                     coordination=coordination)
+        proc = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file',
+                                 str(conf), '--debug', 'upgrade', 'head'],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = 0
+        for line in proc.stderr:
+            seen += 'Running upgrade' in line
+            if seen == 3:
+                redis.kill()
+                redis.wait()
+                break
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == errors.LOCK_LOST, err[-2000:]
+        last = err.strip().splitlines()[-1]
+        assert 'lost the migration lock' in last and 'cannot be reached' in last, last
+        redis = _redis_server(port)
+        code, result = cli.json('mistral', 'upgrade', 'head', url=url,
+                                db_manage=CHAIN_RUN, coordination=coordination)
+        assert code == 0, result
+        assert result['revision_before'] not in ([], ['045']), result['revision_before']
+        assert conftest.schema_dump(url) == conftest.REFERENCE['mistral'].read_text()
+    finally:
+        redis.kill()
+        redis.wait()
+
+
 @galera_group
 def test_empty_lock_table_of_a_dead_creator_is_taken_after_a_lease(galera, galera_db, cli):
     name = galera_db()

@@ -45,22 +45,41 @@ def _tooz():
     return coordination
 
 
-def start(url, member, lease, connect_timeout, heart=False):
-    """A started coordinator; Unreachable if it does not answer in time."""
-    coordination = _tooz()
-    coord = coordination.get_coordinator(_url(url, lease), member.encode())
+def _within(seconds, fn):
+    """Run ``fn()`` for at most ``seconds``: ``{'ok': True}``, ``{'error':
+    exc}``, or ``{}`` if it has not returned. tooz retries an unreachable
+    server for ever (its heartbeat, and ``stop``, which waits for it): the
+    deadline is ours, and a call past it is left to finish in a daemon
+    thread."""
     outcome = {}
 
     def run():
         try:
-            coord.start(start_heart=heart)
+            fn()
             outcome['ok'] = True
         except BaseException as exc:  # handed to the waiting thread
             outcome['error'] = exc
-    # Some drivers retry an unreachable server for ever: the deadline is ours.
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
-    worker.join(connect_timeout)
+    worker.join(seconds)
+    return outcome
+
+
+def stop(coord, timeout, quiet=False):
+    """Stop ``coord`` (leaving its groups), giving up after ``timeout``."""
+    outcome = _within(timeout, coord.stop)
+    if not outcome.get('ok'):
+        (LOG.debug if quiet else LOG.warning)(
+            'the coordinator did not stop cleanly within %.0f s (%s); its TTLs '
+            'will end what it held', timeout, masking.scrub(
+                outcome.get('error') or 'it is not answering'))
+
+
+def start(url, member, lease, connect_timeout, heart=False):
+    """A started coordinator; Unreachable if it does not answer in time."""
+    coordination = _tooz()
+    coord = coordination.get_coordinator(_url(url, lease), member.encode())
+    outcome = _within(connect_timeout, lambda: coord.start(start_heart=heart))
     if not outcome.get('ok'):
         reason = outcome.get('error')
         reason = (str(reason).strip().splitlines() or [type(reason).__name__])[0] \
@@ -81,8 +100,9 @@ def _group(name):
 class Hold:
     kind = 'coordinator'
 
-    def __init__(self, coord, lock, name):
+    def __init__(self, coord, lock, name, timeout):
         self._coord, self._lock, self._name = coord, lock, name
+        self._timeout = timeout   # for each call to a coordinator that may be gone
         self.lost = False
 
     def _still_ours(self):
@@ -113,25 +133,20 @@ class Hold:
                 % (self._name, revision, masking.scrub(reason)))
 
     def release(self):
-        try:
-            if self._lock.acquired:
-                self._lock.release()
-        except Exception as exc:
+        outcome = _within(self._timeout, lambda: self._lock.acquired and self._lock.release())
+        if not outcome.get('ok'):
             (LOG.debug if self.lost else LOG.warning)(
                 'could not release the migration lock %s (its TTL will end '
-                'it): %s', self._name, masking.scrub(exc))
-        finally:
-            try:
-                self._coord.stop()  # also leaves the holder group
-            except Exception as exc:
-                LOG.debug('coordinator stop: %s', exc)
+                'it): %s', self._name, masking.scrub(
+                    outcome.get('error') or 'the coordinator is not answering'))
+        stop(self._coord, self._timeout, quiet=self.lost)   # also leaves the holder group
 
 
 def acquire(url, name, timeout, lease, connect_timeout, holder, on_wait):
     coordination = _tooz()
     coord = start(url, _member(holder), lease, connect_timeout, heart=True)
     lock = coord.get_lock(name.encode())
-    hold = Hold(coord, lock, name)
+    hold = Hold(coord, lock, name, connect_timeout)
     try:
         if not lock.acquire(blocking=False):
             on_wait(_holder(coord, name))
@@ -167,7 +182,7 @@ def holder(url, name, lease, connect_timeout, host):
     try:
         return _holder(coord, name)
     finally:
-        coord.stop()
+        stop(coord, connect_timeout)
 
 
 def break_(url, name, lease, connect_timeout, host):
@@ -176,4 +191,4 @@ def break_(url, name, lease, connect_timeout, host):
     try:
         coord.get_lock(name.encode()).break_()
     finally:
-        coord.stop()
+        stop(coord, connect_timeout)
