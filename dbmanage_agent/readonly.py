@@ -42,8 +42,7 @@ def database_heads(ctx):
     try:
         reader.connect()
     except driver.DriverError as exc:
-        raise errors.OperationFailed('cannot connect to the database %s: %s'
-                                     % (dburl.masked(ctx.url), operations.one_line(exc)))
+        raise operations.cannot_connect(ctx, exc) from exc
     return reader.heads()
 
 
