@@ -181,21 +181,15 @@ class Fresh:
         """Every revision, oldest first."""
         return list(reversed(self.found.ordered))
 
-    def may_apply(self, link):
-        """Whether the database looks empty, or holds a baseline that was
-        interrupted (``recover``); asked before the lock is taken."""
+    def applies(self, link):
+        """True if the database behind ``link`` is of this baseline's dialect
+        and empty, or holds a baseline that was interrupted (which
+        ``recover`` drops, under the lock)."""
         if link.dialect != self.dialect:
             return False
         names = _all_tables(link)
-        link.dbapi.commit()
-        return MARKER in names or all(n.startswith('dbmanage_') for n in names)
-
-    def applies(self, link):
-        """True if the database behind ``link`` is of this baseline's
-        dialect and empty."""
-        empty = link.dialect == self.dialect and not _tables(link)
         link.dbapi.commit()   # the look's; the install manages its own
-        return empty
+        return MARKER in names or all(n.startswith('dbmanage_') for n in names)
 
     def install(self, link, on_applied):
         """Run the baseline (holding the lock); return the revision(s) it recorded."""

@@ -207,7 +207,7 @@ def _install_fresh(ctx, result, fresh):
     with linked(ctx) as link:
         # Looked at before the lock, so a database in use goes to the
         # chain at once; looked at again under it.
-        if not fresh.may_apply(link):
+        if not fresh.applies(link):
             return False
         with locks.held(ctx, link, result.request_id) as hold:
             result.lock_wait = round(hold.waited, 4)
