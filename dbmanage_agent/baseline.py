@@ -132,17 +132,20 @@ def recover(link, service):
     conn.commit()
 
 
-def install(link, statements):
+def install(link, statements, before_statement=None):
     """Run a baseline on the empty database behind ``link`` (no
-    transaction open)."""
+    transaction open). On MySQL ``before_statement(what)`` runs before each
+    statement (the Galera lock's fence)."""
     raw_conn = link.dbapi
     cursor = raw_conn.cursor()
     if link.dialect == 'mysql':
         # DDL commits at once here: the marker brackets the whole run, and
         # the version row comes last (see ``recover``).
+        fence = before_statement or (lambda what: None)
         stamp = [s for s in statements if s.startswith('INSERT INTO `alembic_version`')]
         cursor.execute('CREATE TABLE `%s` (started DATETIME)' % MARKER)
-        for statement in [s for s in statements if s not in stamp] + stamp:
+        for number, statement in enumerate([s for s in statements if s not in stamp] + stamp):
+            fence('statement %d of the baseline' % (number + 1))
             cursor.execute(statement)
         raw_conn.commit()
         cursor.execute('DROP TABLE `%s`' % MARKER)
@@ -191,10 +194,10 @@ class Fresh:
         link.dbapi.commit()   # the look's; the install manages its own
         return MARKER in names or all(n.startswith('dbmanage_') for n in names)
 
-    def install(self, link, on_applied):
+    def install(self, link, on_applied, before_statement=None):
         """Run the baseline (holding the lock); return the revision(s) it recorded."""
         from dbmanage_agent.result import Applied
-        install(link, self.statements)
+        install(link, self.statements, before_statement)
         for rev in self.plan:
             on_applied(Applied(revision=rev.revision, down_revision=rev.down_revision,
                                description=rev.description, duration=0.0))

@@ -31,8 +31,9 @@ db_manage_opts = [
                       'held by another run before giving up (exit code 3).'),
     cfg.FloatOpt('lock_lease', default=30.0, min=1,
                  help='Seconds a Galera or coordinator lock stays valid '
-                      'without renewal: a holder that died is taken over '
-                      'this long after its last renewal.'),
+                      'without a heartbeat: a holder that died is taken '
+                      'over this long after a waiter last saw its '
+                      'heartbeat.'),
     cfg.FloatOpt('connect_timeout', default=10.0, min=1,
                  help='Seconds to wait for the database to accept a '
                       'connection.'),

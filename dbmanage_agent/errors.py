@@ -12,7 +12,8 @@ code  meaning
 4     the message broker, the agent or the coordinator could not be reached
 5     check_migration found more than one head or a broken chain
 6     wait timed out before the database reached the revision
-7     the migration lock was lost during the run (stopped between revisions)
+7     the migration lock was lost during the run (stopped before the next
+      revision, or statement on Galera)
 8     plan: pending work blocks writes on a non-empty table or breaks
       running code (not an error: the plan is printed)
 ====  ==========================================

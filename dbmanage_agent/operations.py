@@ -134,14 +134,32 @@ def linked(ctx):
 
 
 @contextlib.contextmanager
+def _holding(ctx, link, result):
+    """The migration lock held on ``link`` for the block; its hold."""
+    with locks.held(ctx, link, result.request_id) as hold:
+        result.lock_wait = round(hold.waited, 4)
+        try:
+            yield hold
+        except errors.DbManageError:
+            raise
+        except Exception as exc:
+            # Another run that took the lock over explains this failure
+            # better than the failure itself.
+            try:
+                hold.confirm(result.command)
+            except errors.LockLost as lost:
+                raise lost from exc
+            raise
+
+
+@contextlib.contextmanager
 def _locked(ctx, result):
     """A connection that holds the migration lock for as long as it is
     open, and the lock's hold."""
     with connected(ctx) as conn:
         link = locks.Link.of(conn)
         with _classified(ctx, conn.dialect.loaded_dbapi.Error):
-            with locks.held(ctx, link, result.request_id) as hold:
-                result.lock_wait = round(hold.waited, 4)
+            with _holding(ctx, link, result) as hold:
                 yield conn, link, hold
 
 
@@ -194,7 +212,8 @@ def _upgrade_once(ctx, result, script, target, fresh=None):
             result.details['fresh_install'] = 'chain'
         # Also with nothing planned: a record left by a finished run goes.
         runner.upgrade(conn, ctx.service, plan[-1].revision if plan else None,
-                       on_applied=applied, before_revision=hold.check)
+                       on_applied=applied, before_revision=hold.check,
+                       before_statement=hold.fence)
         result.revision_after = runner.current_heads(conn)
 
 
@@ -209,14 +228,13 @@ def _install_fresh(ctx, result, fresh):
         # chain at once; looked at again under it.
         if not fresh.applies(link):
             return False
-        with locks.held(ctx, link, result.request_id) as hold:
-            result.lock_wait = round(hold.waited, 4)
+        with _holding(ctx, link, result) as hold:
             baseline.recover(link, ctx.service)
             if not fresh.applies(link):
                 return False
             applied = _reporter(ctx, result, [], fresh.plan)
             result.details['fresh_install'] = 'baseline'
-            result.revision_after = fresh.install(link, applied)
+            result.revision_after = fresh.install(link, applied, hold.fence)
             return True
 
 
@@ -267,8 +285,9 @@ def stamp(ctx, result, revision=None, sql=False):
         runner.get_revision(script, revision)
 
     def once():
-        with _locked(ctx, result) as (conn, _, _):
+        with _locked(ctx, result) as (conn, _, hold):
             result.revision_before = runner.current_heads(conn)
+            hold.verify('stamping %s' % revision)
             runner.stamp(conn, ctx.service, revision)
             result.revision_after = runner.current_heads(conn)
     retry.call(once, ctx.retry_attempts)
@@ -279,7 +298,7 @@ def populate(ctx, result):
     _fill_chain(ctx, result)
 
     def once():
-        with _locked(ctx, result) as (conn, _, _):
+        with _locked(ctx, result) as (conn, _, hold):
             result.revision_before = result.revision_after = \
                 runner.current_heads(conn)
             if result.revision_after != result.heads:
@@ -289,6 +308,8 @@ def populate(ctx, result):
                                ', '.join(result.heads)))
             with conn.begin():
                 result.details['populate'] = ctx.service.populate(conn)
+                # The rows commit with the fence's own write where it has one.
+                hold.verify('committing the standard rows')
     retry.call(once, ctx.retry_attempts)
 
 

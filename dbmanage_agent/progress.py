@@ -71,8 +71,11 @@ class Recorder:
     last one. ``skipped`` lists what a resumed revision did not run again.
     """
 
-    def __init__(self, conn, script, current, plan):
+    def __init__(self, conn, script, current, plan, before_statement=None):
         self.conn = conn
+        #: ``before_statement(what)`` runs before every statement this run
+        #: sends (the lock's fence); raising there stops the run.
+        self.before_statement = before_statement or (lambda what: None)
         self.revision = None
         self.steps = 0
         self.created = False
@@ -108,6 +111,7 @@ class Recorder:
                     LOG.warning('resuming revision %s: all its %d statement(s) were done',
                                 self.revision, self.resume_at)
                     self.resume_at = None
+                self.before_statement('recording revision %s' % self.revision)
                 return original(construct, execution_options, multiparams, **kw)
             step = self.steps
             self.steps += 1
@@ -126,6 +130,7 @@ class Recorder:
                     self.skipped.append(resume.describe(construct))
                     self._count(step + 1)
                     return None
+            self.before_statement('statement %d of revision %s' % (step + 1, self.revision))
             result = original(construct, execution_options, multiparams, **kw)
             self._count(step + 1)
             return result
@@ -171,6 +176,7 @@ class Recorder:
         """Every planned revision is applied and recorded: drop the record."""
         self.revision = None
         if self.created:
+            self.before_statement('the end of the run')
             self.conn.execute(sa.text('DROP TABLE IF EXISTS %s' % TABLE))
             self.created = False
 

@@ -176,11 +176,14 @@ def alembic_errors():
     return (CommandError, RevisionError)
 
 
-def upgrade(conn, service, target, on_applied=None, before_revision=None):
+def upgrade(conn, service, target, on_applied=None, before_revision=None,
+            before_statement=None):
     """Apply the chain up to ``target`` on ``conn``; return the Applied list.
 
     ``before_revision(revision_id)`` is called before each revision starts;
-    raising there stops the run with nothing of that revision done.
+    raising there stops the run with nothing of that revision done. On MySQL
+    ``before_statement(what)`` is also called before every statement (the
+    Galera lock's fence: a statement runs only while the lock is ours).
     On MySQL the run keeps a progress record (see ``progress``) and resumes
     a revision an earlier run left half done; ``target=None`` only tidies a
     record a finished run could not drop.
@@ -193,7 +196,8 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None):
         current = current_heads(conn)
         plan = plan_upgrade(script, current, target) if target else []
         progress.recorder = record.Recorder(conn, script, current,
-                                            [r.revision for r in plan])
+                                            [r.revision for r in plan],
+                                            before_statement)
     if target is None:
         if progress.recorder is not None:
             progress.recorder.finish()

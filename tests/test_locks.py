@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import types
 import urllib.request
 import uuid
 
@@ -57,8 +58,10 @@ class Cluster:
         committed: checks read a node other than the one that migrated."""
         return self.url(node, database) + '&init_command=SET%20SESSION%20wsrep_sync_wait%3D15'
 
-    def sh(self, *args):
-        subprocess.run([str(GALERA_SH), *args], env=self.env, check=True,
+    def sh(self, *args, faketime=None):
+        """Run galera.sh; ``faketime`` (``+1h``) starts nodes with a skewed clock."""
+        env = dict(self.env, GALERA_FAKETIME=faketime) if faketime else self.env
+        subprocess.run([str(GALERA_SH), *args], env=env, check=True,
                        timeout=600, capture_output=True, text=True)
 
     def create_database(self):
@@ -256,7 +259,7 @@ def test_unreachable_coordinator_fails_fast_and_runs_nothing(cli, make_db, url):
 
 def _ctx(service, url, **kwargs):
     return operations.Context(service=services.get(service), url=url, host='test-host',
-                              lock_lease=LEASE, lock_timeout=30, **kwargs)
+                              **dict(dict(lock_lease=LEASE, lock_timeout=30), **kwargs))
 
 
 def _kinds(request):
@@ -441,11 +444,16 @@ def test_a_coordinator_lost_mid_run_stops_it_between_revisions(cli, make_db, tmp
 
 
 @galera_group
-def test_empty_lock_table_of_a_dead_creator_is_taken_after_a_lease(galera, galera_db, cli):
+@pytest.mark.parametrize('layout', (
+    # this version's table, and an older one's
+    'since DATETIME(6) NOT NULL, renewed DATETIME(6) NOT NULL, beat BIGINT NOT NULL, '
+    'lease_us BIGINT NOT NULL',
+    'since DATETIME(6) NOT NULL, expires DATETIME(6) NOT NULL'), ids=('current', 'older'))
+def test_empty_lock_table_of_a_dead_creator_is_taken_after_a_lease(galera, galera_db, cli,
+                                                                   layout):
     name = galera_db()
     galera.admin(1, 'CREATE TABLE %s.dbmanage_lock (id TINYINT NOT NULL PRIMARY KEY, '
-                    'token CHAR(32) NOT NULL, holder TEXT NOT NULL, since DATETIME(6) NOT NULL, '
-                    'expires DATETIME(6) NOT NULL)' % name)
+                    'token CHAR(32) NOT NULL, holder TEXT NOT NULL, %s)' % (name, layout))
     code, result = cli.json('mistral', 'upgrade', '+1', url=galera.url(2, name),
                             db_manage={'lock_lease': LEASE})
     assert code == 0, result
@@ -477,3 +485,220 @@ def test_a_run_whose_lock_is_broken_stops_between_revisions(cli, lease_kind, tmp
     assert code == 0, result
     assert result['revision_before'] and result['applied']
     assert conftest.schema_dump(url) == conftest.REFERENCE['mistral'].read_text()
+
+
+# -- a statement that outlasts the lease, a paused holder, skewed clocks ------
+
+LONG_REVISION = '''"""A long table copy, then more statements."""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '046'
+down_revision = '045'
+
+
+def upgrade():
+    op.alter_column('dbm_big', 'n', type_=sa.BigInteger, existing_type=sa.Integer,
+                    existing_nullable=False)
+    op.create_table('dbm_after', sa.Column('id', sa.Integer, primary_key=True),
+                    sa.Column('note', sa.String(20)))
+    op.execute("INSERT INTO dbm_after (id, note) VALUES (1, 'once')")
+    op.create_index('dbm_after_note', 'dbm_after', ['note'])
+'''
+BIG_ROWS = 600000   # a copy that takes several leases of 1 s on the test cluster
+
+
+def _long_revision_db(galera, galera_db, cli, chain_copy):
+    """A Mistral database at 045 on the cluster, a big table, and revision
+    046 (a long copying ALTER of it, then three more statements) in a
+    private copy of the chain. Returns (database name, env)."""
+    name = galera_db()
+    package, env = chain_copy
+    code, result = cli.json('mistral', 'upgrade', 'head', url=galera.url(1, name), env=env)
+    assert code == 0, result
+    galera.admin(1, 'CREATE TABLE %s.dbm_big (id INT NOT NULL PRIMARY KEY, n INT NOT NULL, '
+                    'pad VARCHAR(100) NOT NULL)' % name)
+    galera.admin(1, "INSERT INTO %s.dbm_big SELECT seq, seq, REPEAT('x', 100) "
+                    'FROM seq_1_to_%d' % (name, BIG_ROWS))
+    (package / 'mistral' / 'versions' / '046_long_copy.py').write_text(LONG_REVISION)
+    return name, env
+
+
+def _start(conf, env):
+    return subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file',
+                             str(conf), '--json', 'upgrade', 'head'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **env})
+
+
+def _finish(proc, timeout=300):
+    """The finished run: returncode, stdout and stderr."""
+    out, err = proc.communicate(timeout=timeout)
+    return types.SimpleNamespace(returncode=proc.returncode, stdout=out, stderr=err)
+
+
+def _wait_for_statement(galera, name, prefix, proc, timeout=60):
+    """Block until node 1 runs a statement of database ``name`` starting
+    with ``prefix``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if galera.admin(1, "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '%s' "
+                           "AND INFO LIKE '%s%%'" % (name, prefix)):
+            return
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    raise AssertionError('%s never ran' % prefix)
+
+
+def _assert_046_once(galera, name, procs):
+    applied = [a['revision'] for p in procs if p.stdout for a in json.loads(p.stdout)['applied']]
+    assert applied.count('046') == 1, applied
+    assert galera.admin(2, 'SELECT id, note FROM %s.dbm_after' % name) == [(1, 'once')]
+    assert galera.admin(2, "SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE "
+                           "TABLE_SCHEMA = '%s' AND TABLE_NAME = 'dbm_big' AND COLUMN_NAME = 'n'"
+                           % name) == [('bigint',)]
+    assert galera.admin(2, 'SELECT version_num FROM %s.alembic_version' % name) == [('046',)]
+
+
+@galera_group
+def test_a_statement_longer_than_the_lease_keeps_the_lock(galera, galera_db, cli, chain_copy,
+                                                          tmp_path):
+    """Run A is inside a table copy (a statement in total order, during which
+    its heartbeat cannot commit) that lasts several leases when run B starts
+    on another node. B must not take the lock over: A finishes alone, B
+    finds nothing left to do, and no statement runs twice."""
+    name, env = _long_revision_db(galera, galera_db, cli, chain_copy)
+    lease = {'lock_lease': 1, 'fresh_install': 'chain'}
+    a = _start(conftest.write_config(tmp_path / 'a.conf', galera.url(1, name),
+                                     db_manage=lease), env)
+    _wait_for_statement(galera, name, 'ALTER TABLE dbm_big', a)
+    b = _start(conftest.write_config(tmp_path / 'b.conf', galera.url(2, name),
+                                     db_manage=lease), env)
+    a, b = _finish(a), _finish(b)
+    assert (a.returncode, b.returncode) == (0, 0), (a.stderr, b.stderr)
+    assert 'took over' not in b.stderr and 'resuming' not in b.stderr + a.stderr, b.stderr
+    assert json.loads(b.stdout)['applied'] == []
+    _assert_046_once(galera, name, (a, b))
+
+
+@galera_group
+def test_a_holder_paused_past_its_lease_runs_no_further_statement(galera, galera_db, cli,
+                                                                 chain_copy, tmp_path):
+    """Run A is stopped (SIGSTOP) inside the long copy; the copy ends on the
+    server, A's heartbeat stays silent, and B takes over a lease later and
+    finishes the revision. A, continued, stops at its next fence (exit 7)
+    without running another statement."""
+    name, env = _long_revision_db(galera, galera_db, cli, chain_copy)
+    lease = {'lock_lease': 1, 'fresh_install': 'chain'}
+    a = _start(conftest.write_config(tmp_path / 'a.conf', galera.url(1, name),
+                                     db_manage=lease), env)
+    _wait_for_statement(galera, name, 'ALTER TABLE dbm_big', a)
+    a.send_signal(signal.SIGSTOP)
+    try:
+        b = _start(conftest.write_config(tmp_path / 'b.conf', galera.url(2, name),
+                                         db_manage=lease), env)
+        b = _finish(b)
+    finally:
+        a.send_signal(signal.SIGCONT)
+    a = _finish(a, 120)
+    assert b.returncode == 0, b.stderr
+    assert 'took over the migration lock' in b.stderr, b.stderr
+    assert a.returncode == errors.LOCK_LOST, (json.loads(a.stdout)["error"], a.stderr)
+    assert 'lost the migration lock' in json.loads(a.stdout)['error']
+    _assert_046_once(galera, name, (b,))
+
+
+@galera_group
+def test_a_waiter_on_a_node_with_a_skewed_clock_does_not_take_over(galera, galera_db, cli,
+                                                                   tmp_path):
+    """Node 3's clock runs an hour ahead: a waiter there must not see a live
+    holder's lease as expired."""
+    galera.sh('stop-node', '3')
+    galera.sh('start-node', '3', faketime='+1h')
+    try:
+        ahead = galera.admin(3, 'SELECT UTC_TIMESTAMP()')[0][0] - \
+            galera.admin(1, 'SELECT UTC_TIMESTAMP()')[0][0]
+        assert ahead.total_seconds() > 3000, ahead
+        name = galera_db()
+        run = {'lock_lease': LEASE, 'fresh_install': 'chain'}
+        a = subprocess.Popen([str(conftest.BIN / 'mistral-db-manage'), '--config-file',
+                              str(conftest.write_config(tmp_path / 'a.conf', galera.url(1, name),
+                                                        db_manage=run)),
+                              '--debug', '--json', 'upgrade', 'head'],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = 0
+        for line in a.stderr:
+            seen += 'Running upgrade' in line
+            if seen == 3:
+                break
+        code, b = cli.json('mistral', 'upgrade', 'head', url=galera.url(3, name),
+                           db_manage=run)
+        out, err = a.communicate(timeout=120)
+        assert a.returncode == 0, err[-2000:]
+        assert code == 0, b
+        assert b['applied'] == [] and b['lock_wait'] > 0, b
+        applied = [x['revision'] for x in json.loads(out)['applied']]
+        assert applied == chain('mistral')
+    finally:
+        galera.sh('stop-node', '3')
+        galera.sh('start-node', '3')
+
+
+# -- the lock is released whatever happened to the connection -----------------
+
+@pytest.fixture(params=[pytest.param('galera', marks=galera_group), 'redis'])
+def renewed_kind(request):
+    """Lock kinds kept alive by a thread of their own (a heartbeat)."""
+    return (request.param,) + _kinds(request)
+
+
+def test_a_lost_migrating_connection_still_releases_the_lock(renewed_kind):
+    """The connection that migrates is killed while the lock is held (a node
+    restart, KILL): the lock is released all the same, so the same
+    long-lived process (an agent) takes it again at once."""
+    kind, url, extra, sections = renewed_kind
+    ctx = _ctx('mistral', url, **dict(extra, lock_timeout=2))
+    with pytest.raises(Exception):
+        with operations.linked(ctx) as link, locks.held(ctx, link, 'req-first'):
+            conn_id = link.dbapi.cursor()
+            conn_id.execute('SELECT CONNECTION_ID()')
+            victim = conn_id.fetchone()[0]
+            conn_id.close()
+            engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+            with engine.connect() as admin:
+                admin.exec_driver_sql('KILL %d' % victim)
+            engine.dispose()
+            link.dbapi.cursor().execute('SELECT 1')   # the run's next statement fails
+    with operations.linked(ctx) as link, locks.held(ctx, link, 'req-second') as hold:
+        assert hold.waited < 1
+
+
+# -- nodes with and without a coordinator exclude each other ------------------
+
+@pytest.mark.parametrize('service', SERVICES)
+def test_runs_with_and_without_a_coordinator_exclude_each_other(cli, make_db, service):
+    url = make_db('mysql')
+    coordinated = conftest.write_config(cli.tmp_path / 'with.conf', url, db_manage=CHAIN_RUN,
+                                        coordination={'backend_url': REDIS_URL})
+    plain = conftest.write_config(cli.tmp_path / 'without.conf', url, db_manage=CHAIN_RUN)
+    procs = _concurrently(cli, service, [coordinated, plain, coordinated, plain])
+    _assert_converged(service, procs, url)
+
+
+@pytest.mark.parametrize('backend_url, reason', (
+    ('file:///tmp/dbmanage-test-locks', 'a file lock excludes only processes of this host'),
+    ('ipc://', 'an IPC lock excludes only processes of this host'),
+    ('zake://', "tooz has no back-end 'zake'"),
+    ('kazoo://127.0.0.1:2181', "needs the Python module 'kazoo'"),
+))
+def test_a_coordinator_that_cannot_exclude_other_nodes_is_not_used(cli, make_db, backend_url,
+                                                                   reason):
+    """One warning line, and the database's own lock keeps runs apart."""
+    url = make_db('mysql')
+    proc = cli.run('mistral', 'upgrade', '+1', url=url,
+                   coordination={'backend_url': backend_url})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and reason in lines[0], lines
+    assert lines[0].startswith('mistral-db-manage: [coordination] backend_url is not used '
+                               'for the migration lock: '), lines

@@ -89,6 +89,30 @@ def start(url, member, lease, connect_timeout, heart=False):
     return coord
 
 
+#: tooz back-ends whose locks exclude only processes of one host.
+_ONE_HOST = {'file': 'a file lock excludes only processes of this host',
+             'ipc': 'an IPC lock excludes only processes of this host'}
+
+
+def refusal(url):
+    """Why ``url`` cannot be the control plane's lock (one line), or None."""
+    from importlib import metadata
+    scheme = urllib.parse.urlsplit(url).scheme
+    if scheme in _ONE_HOST:
+        return '%s (%s://)' % (_ONE_HOST[scheme], scheme)
+    found = metadata.entry_points(group='tooz.backends', name=scheme)
+    if not found:
+        return 'tooz has no back-end %r' % scheme
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            next(iter(found)).load()
+    except ImportError as exc:
+        return ('its tooz back-end %r needs the Python module %r, which is not '
+                'installed' % (scheme, exc.name or str(exc)))
+    return None
+
+
 def _member(holder):
     return '%s.%s.%s' % (holder['host'], holder['pid'], uuid.uuid4().hex[:8])
 
@@ -117,7 +141,15 @@ class Hold:
             return base64.b64decode(self._lock._uuid) in values
         return self._lock.acquired
 
-    def check(self, revision):
+    def fence(self, what):
+        self._verify('before %s' % what)
+
+    def confirm(self, what):
+        """After a failure: LockLost if the lock is no longer ours (asked of
+        the coordinator, which may itself be the failure's cause)."""
+        self._verify('during %s' % what)
+
+    def _verify(self, when):
         try:
             ours = self._still_ours()
             reason = 'its lease ended or it was broken'
@@ -128,9 +160,8 @@ class Hold:
         if not ours:
             self.lost = True
             raise errors.LockLost(
-                'lost the migration lock %s before revision %s: %s; stopped '
-                'between revisions, run the command again to resume'
-                % (self._name, revision, masking.scrub(reason)))
+                'lost the migration lock %s %s: %s; stopped there, run the '
+                'command again to resume' % (self._name, when, masking.scrub(reason)))
 
     def release(self):
         outcome = _within(self._timeout, lambda: self._lock.acquired and self._lock.release())

@@ -53,8 +53,10 @@ class _Held:
     def __init__(self, release):
         self._release = release
 
-    def check(self, revision):
+    def fence(self, what):
         """Nothing to fence: the lock dies with the connection that migrates."""
+
+    confirm = fence
 
     def release(self):
         self._release()

@@ -4,6 +4,8 @@
 #   GALERA_BASE  folder holding node1..node3 (default /tmp/dbmanage-galera)
 #   GALERA_PORT  client port of node N is GALERA_PORT+N (default 3320: 3321-3323)
 #   GALERA_WSREP_PORT  group port GALERA_WSREP_PORT+N, IST +10+N, SST +20+N (default 4580)
+#   GALERA_FAKETIME  start-node only: the node's clock runs this far off (libfaketime,
+#                    e.g. +1h); its monotonic clock, which Galera times with, is left alone
 # Nodes run as the mysql user (a root server starts rsync SST as root, which then
 # cannot write the joiner's datadir), read only their own my.cnf, and stop
 # only by the pids recorded in their own pid files.
@@ -25,10 +27,18 @@ pid_of() { cat "$BASE/node$1/mariadbd.pid" 2>/dev/null; }
 alive() { local p; p=$(pid_of "$1") && [ -n "$p" ] &&
   grep -qaF -- "--defaults-file=$BASE/node$1/my.cnf" "/proc/$p/cmdline" 2>/dev/null; }
 
+FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
+[ -f "$FAKETIME_LIB" ] || FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1)
+
 need_packages() {
-  [ -f "$LIB" ] && command -v rsync >/dev/null && return 0
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq galera-4 rsync; } \
-    >/dev/null 2>&1 || { echo "could not install galera-4 / rsync" >&2; return 1; }
+  local want=()
+  [ -f "$LIB" ] || want+=(galera-4)
+  command -v rsync >/dev/null || want+=(rsync)
+  [ -n "${GALERA_FAKETIME:-}" ] && [ ! -f "${FAKETIME_LIB:-/nonexistent}" ] && want+=(libfaketime)
+  [ ${#want[@]} -eq 0 ] && return 0
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}"; } \
+    >/dev/null 2>&1 || { echo "could not install ${want[*]}" >&2; return 1; }
+  FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1)
 }
 
 write_cnf() {
@@ -91,7 +101,12 @@ start_node() {  # start_node N [--wsrep-new-cluster]
   [ $# -gt 0 ] && [ -f "$d/data/grastate.dat" ] &&
     sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$d/data/grastate.dat"
   rm -f "$d/mariadbd.pid"
-  setsid mariadbd --defaults-file="$d/my.cnf" "$@" < /dev/null >> "$d/stdout.log" 2>&1 &
+  if [ -n "${GALERA_FAKETIME:-}" ]; then
+    LD_PRELOAD=$FAKETIME_LIB FAKETIME=$GALERA_FAKETIME DONT_FAKE_MONOTONIC=1 \
+      setsid mariadbd --defaults-file="$d/my.cnf" "$@" < /dev/null >> "$d/stdout.log" 2>&1 &
+  else
+    setsid mariadbd --defaults-file="$d/my.cnf" "$@" < /dev/null >> "$d/stdout.log" 2>&1 &
+  fi
   wait_synced "$n" $!
 }
 
@@ -149,6 +164,6 @@ case "${1:-}" in
   status) cmd_status ;;
   clean) for n in 3 2 1; do stop_node "$n"; done; rm -rf "${BASE:?}"/node1 "${BASE:?}"/node2 "${BASE:?}"/node3 ;;
   stop-node) stop_node "${2:?node}" ;;
-  start-node) start_node "${2:?node}" ;;
+  start-node) need_packages || exit 1; start_node "${2:?node}" ;;
   *) echo "usage: $0 start|stop|status|clean|stop-node N|start-node N" >&2; exit 2 ;;
 esac
