@@ -18,6 +18,11 @@ replaying the chain.
 Seed values the chain takes from the clock at install time (``now``) are
 written as the same expression, so a baseline install stamps its own time.
 
+A baseline install follows the database as the chain does: MySQL tables
+take the database's default character set and collation (the baseline
+leaves out the clauses that only restated the generating database's
+default).
+
 Crash safety: PostgreSQL and SQLite run the whole script in one transaction.
 MySQL commits each DDL statement, so a marker table is created first and
 dropped last; a run that finds it drops what the interrupted run created
@@ -54,6 +59,10 @@ NOW = {
 _OFFSET = datetime.timedelta(hours=5)
 _SESSION_ZONE = {'mysql': "SET time_zone = '+05:00'",
                  'postgresql': "SET TIME ZONE 'Etc/GMT-5'"}
+# The generating MySQL database's default: a collation no chain names, so a
+# table at it follows the database's default and one at any other was
+# given its character set or collation by the chain.
+_GENERATING_COLLATION = 'utf8mb4_unicode_520_ci'
 
 
 def path(service, dialect):
@@ -268,12 +277,21 @@ def _dump_mysql(conn, window):
     raw = conn.connection.driver_connection
     cursor = raw.cursor()
     statements = ['SET FOREIGN_KEY_CHECKS=0']
-    cursor.execute('SHOW TABLES')
-    tables = sorted(r[0] for r in cursor.fetchall())
+    cursor.execute('SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES '
+                   'WHERE TABLE_SCHEMA = DATABASE()')
+    collations = dict(cursor.fetchall())
+    tables = sorted(collations)
     for table in tables:
         cursor.execute('SHOW CREATE TABLE `%s`' % table)
-        ddl = cursor.fetchone()[1]
-        statements.append(re.sub(r' AUTO_INCREMENT=\d+', '', ddl))
+        ddl = re.sub(r' AUTO_INCREMENT=\d+', '', cursor.fetchone()[1])
+        if collations[table] == _GENERATING_COLLATION:
+            # Only restates the database's default: without it the table
+            # takes the default of the database it is installed in, as the
+            # chain's does. Column clauses differ from the table's, so stay.
+            columns, options = ddl.rsplit('\n', 1)
+            ddl = columns + '\n' + re.sub(r' DEFAULT CHARSET=\w+( COLLATE=\w+)?', '',
+                                          options, count=1)
+        statements.append(ddl)
     for table in tables:
         statements += _rows(cursor, table, '`%s`', raw.escape, window, 'mysql')
     statements.append('SET FOREIGN_KEY_CHECKS=1')
@@ -352,7 +370,8 @@ def generate(service, dialect, server_url, folder):
                                  isolation_level='AUTOCOMMIT', poolclass=sa.pool.NullPool)
         with admin.connect() as conn:
             conn.exec_driver_sql('CREATE DATABASE %s%s' % (
-                name, ' CHARACTER SET utf8mb4' if dialect == 'mysql' else ''))
+                name, ' CHARACTER SET utf8mb4 COLLATE %s' % _GENERATING_COLLATION
+                if dialect == 'mysql' else ''))
         url = '%s/%s%s' % (server_url, name, '?charset=utf8mb4' if dialect == 'mysql' else '')
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:

@@ -192,3 +192,59 @@ def _wait_for(found, timeout=30):
             return rows
         time.sleep(0.05)
     raise AssertionError('not seen within %d s' % timeout)
+
+
+# -- MySQL: the database's character set --------------------------------------
+
+_CHARSETS = {'utf8mb3': 'CHARACTER SET utf8mb3',
+             'utf8mb4_general_ci': 'CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci',
+             'utf8mb4_unicode_ci': 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci'}
+# A table of each service's own that a later revision may point a key at.
+_REFERRED = {'mistral': 'workflow_executions_v2', 'lbaas': 'load_balancer'}
+
+
+def _collations(url):
+    """Per table its collation, per column its character set and collation
+    (the schema dump reads neither)."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        tables = conn.execute(sa.text(
+            'SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES '
+            'WHERE TABLE_SCHEMA = DATABASE()')).fetchall()
+        columns = conn.execute(sa.text(
+            'SELECT TABLE_NAME, COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME '
+            'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()')).fetchall()
+    engine.dispose()
+    return sorted(map(tuple, tables)), sorted(map(tuple, columns))
+
+
+def _mysql_db(make_db, charset):
+    url = make_db('mysql')
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.execute(sa.text('ALTER DATABASE %s %s' % (url.rsplit('/', 1)[1].split('?')[0],
+                                                       _CHARSETS[charset])))
+    engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize('charset', sorted(_CHARSETS))
+@pytest.mark.parametrize('service', SERVICES)
+def test_a_mysql_baseline_takes_the_databases_character_set(service, charset, make_db):
+    fast, replayed = _mysql_db(make_db, charset), _mysql_db(make_db, charset)
+    assert _upgrade(service, fast).details['fresh_install'] == 'baseline'
+    _upgrade(service, replayed, fresh_install='chain')
+    tables, columns = _collations(fast)
+    assert (tables, columns) == _collations(replayed)
+    assert {collation for _, collation in tables} == {
+        _CHARSETS[charset].split()[-1] if 'COLLATE' in _CHARSETS[charset] else 'utf8mb3_general_ci'}
+    assert conftest.schema_dump(fast) == conftest.schema_dump(replayed)
+    assert _all_rows(fast) == _all_rows(replayed)
+    # A table the next revision adds takes the same default, and its keys
+    # must match the referred column's character set (else errno 150).
+    engine = sa.create_engine(fast, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.execute(sa.text(
+            'CREATE TABLE later (id INTEGER PRIMARY KEY, owner VARCHAR(36), '
+            'FOREIGN KEY (owner) REFERENCES %s (id))' % _REFERRED[service]))
+    engine.dispose()
