@@ -25,8 +25,9 @@ default).
 
 Crash safety: PostgreSQL and SQLite run the whole script in one transaction.
 MySQL commits each DDL statement, so a marker table is created first and
-dropped last; a run that finds it drops what the interrupted run created
-and starts again.
+dropped last; its comment names the head being installed. A run that finds
+the marker without a version row (the baseline's last statement) drops what
+the interrupted run created and starts again.
 """
 import argparse
 import dataclasses
@@ -119,20 +120,50 @@ def _heads(link):
     return sorted(row[0] for row in driver.query(link.dbapi, version_table.QUERY))
 
 
+def marker(head):
+    """The MySQL statement that opens a baseline install of ``head``.
+
+    The head is in the table's definition, which commits with the table:
+    the marker may outlive its install for any time (the run killed just
+    before dropping it), and by then the chain may have a newer head.
+    """
+    return "CREATE TABLE `%s` (started DATETIME) COMMENT='head=%s'" % (MARKER, head)
+
+
+def _marked_head(conn):
+    """None without a marker; else the head it names ('' for a marker of
+    an earlier version, which names none)."""
+    rows = driver.query(conn, "SELECT TABLE_COMMENT FROM information_schema.TABLES "
+                              "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '%s'" % MARKER)
+    if not rows:
+        return None
+    found = re.fullmatch(r'head=(\S+)', rows[0][0] or '')
+    return found.group(1) if found else ''
+
+
 def recover(link, service):
     """Finish or undo a MySQL baseline that was interrupted.
 
     The marker table exists from the baseline's first statement to its
-    last. With it, a database at the chain's head completed the baseline
-    (its version row is written last) and only the marker goes; any other
-    database holds part of a baseline on what was an empty database, and
-    all of it is dropped, so the run installs again.
+    last, and the version row is the last statement before it goes. With
+    the version row, the install completed (the service may have used the
+    database since) and only the marker goes. Without it, the database
+    holds part of a baseline on what was an empty database, and all of it
+    is dropped, so the run installs again. A version row other than the
+    head the marker names was written by someone else: nothing is touched.
     """
     if link.dialect != 'mysql':
         return
     conn = link.dbapi
-    if driver.query(conn, "SHOW TABLES LIKE '%s'" % MARKER):
-        if _heads(link) != chain.load(service).heads:
+    marked = _marked_head(conn)
+    if marked is not None:
+        heads = _heads(link)
+        if marked and heads and heads != [marked]:
+            raise errors.OperationFailed(
+                'the database is at %s, but the table %s says a baseline install of %s '
+                'was interrupted; check the database, then drop that table'
+                % (', '.join(heads), MARKER, marked))
+        if not heads:
             driver.execute(conn, 'SET FOREIGN_KEY_CHECKS=0')
             for table in _tables(link):
                 driver.execute(conn, 'DROP TABLE `%s`' % table)
@@ -141,16 +172,16 @@ def recover(link, service):
     conn.commit()
 
 
-def install(link, statements):
-    """Run a baseline on the empty database behind ``link`` (no
-    transaction open)."""
+def install(link, statements, head):
+    """Run the baseline of ``head`` on the empty database behind ``link``
+    (no transaction open)."""
     raw_conn = link.dbapi
     cursor = raw_conn.cursor()
     if link.dialect == 'mysql':
         # DDL commits at once here: the marker brackets the whole run, and
         # the version row comes last (see ``recover``).
         stamp = [s for s in statements if s.startswith('INSERT INTO `alembic_version`')]
-        cursor.execute('CREATE TABLE `%s` (started DATETIME)' % MARKER)
+        cursor.execute(marker(head))
         for statement in [s for s in statements if s not in stamp] + stamp:
             cursor.execute(statement)
         raw_conn.commit()
@@ -203,7 +234,7 @@ class Fresh:
     def install(self, link, on_applied):
         """Run the baseline (holding the lock); return the revision(s) it recorded."""
         from dbmanage_agent.result import Applied
-        install(link, self.statements)
+        install(link, self.statements, self.heads[0])
         for rev in self.plan:
             on_applied(Applied(revision=rev.revision, down_revision=rev.down_revision,
                                description=rev.description, duration=0.0))

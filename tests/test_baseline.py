@@ -81,36 +81,45 @@ def test_a_database_with_tables_replays_the_chain(make_db):
     assert _upgrade('mistral', url).details['fresh_install'] == 'chain'
 
 
+# A revision after the baselines' head.
+_REVISION_046 = ('"""More."""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+                 'revision = "046"\ndown_revision = "045"\n\n\ndef upgrade():\n'
+                 '    op.create_table("more", sa.Column("id", sa.Integer, primary_key=True))\n')
+
+
 def test_a_baseline_made_at_another_head_is_ignored(cli, make_db, chain_copy):
     package, env = chain_copy
-    (package / 'mistral' / 'versions' / '046_more.py').write_text(
-        '"""More."""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
-        'revision = "046"\ndown_revision = "045"\n\n\ndef upgrade():\n'
-        '    op.create_table("more", sa.Column("id", sa.Integer, primary_key=True))\n')
+    (package / 'mistral' / 'versions' / '046_more.py').write_text(_REVISION_046)
     url = make_db('sqlite')
     code, data = cli.json('mistral', 'upgrade', 'head', url=url, env=env)
     assert code == 0 and data['details']['fresh_install'] == 'chain'
     assert data['revision_after'] == ['046'] and len(data['applied']) == 46
 
 
-def _interrupt(url, count):
+# The marker as this version writes it, and as earlier ones did.
+_MARKERS = {'recorded head': baseline.marker('045'),
+            'older form': 'CREATE TABLE `%s` (started DATETIME)' % baseline.MARKER}
+
+
+def _interrupt(url, count, marker='recorded head'):
     """Run the first ``count`` statements of the MySQL baseline, as a crash would leave it."""
     statements = baseline.read(services.get('mistral'), 'mysql')
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()
-        cursor.execute('CREATE TABLE `%s` (started DATETIME)' % baseline.MARKER)
+        cursor.execute(_MARKERS[marker])
         for statement in statements[:count]:
             cursor.execute(statement)
         conn.connection.driver_connection.commit()
     engine.dispose()
 
 
+@pytest.mark.parametrize('marker', sorted(_MARKERS))
 @pytest.mark.parametrize('done', (12, 'all'))
-def test_an_interrupted_mysql_baseline_is_recovered(make_db, done):
+def test_an_interrupted_mysql_baseline_is_recovered(make_db, done, marker):
     interrupted, replayed = make_db('mysql'), make_db('mysql')
     statements = baseline.read(services.get('mistral'), 'mysql')
-    _interrupt(interrupted, len(statements) if done == 'all' else done)
+    _interrupt(interrupted, len(statements) if done == 'all' else done, marker)
     result = _upgrade('mistral', interrupted)
     assert result.ok and result.revision_after == ['045']
     _upgrade('mistral', replayed, fresh_install='chain')
@@ -248,3 +257,48 @@ def test_a_mysql_baseline_takes_the_databases_character_set(service, charset, ma
             'CREATE TABLE later (id INTEGER PRIMARY KEY, owner VARCHAR(36), '
             'FOREIGN KEY (owner) REFERENCES %s (id))' % _REFERRED[service]))
     engine.dispose()
+
+
+# -- MySQL: a marker left behind by a baseline that finished ------------------
+
+@pytest.mark.parametrize('marker', sorted(_MARKERS))
+def test_a_marker_left_after_the_version_row_keeps_the_data(cli, make_db, chain_copy, marker):
+    """Killed between its version row and dropping the marker, the install
+    is complete: the service may run on it for months before a package
+    brings a new revision, whose upgrade must keep every row."""
+    url = make_db('mysql')
+    _upgrade('mistral', url)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(_MARKERS[marker])
+        conn.execute(sa.text(
+            "INSERT INTO environments_v2 (id, name, variables, scope) "
+            "VALUES ('e1', 'production', '{}', 'private')"))
+    engine.dispose()
+    package, env = chain_copy
+    (package / 'mistral' / 'versions' / '046_more.py').write_text(_REVISION_046)
+    code, data = cli.json('mistral', 'upgrade', 'head', url=url, env=env)
+    assert code == 0, data
+    assert [a['revision'] for a in data['applied']] == ['046']
+    assert data['revision_after'] == ['046']
+    assert [r['name'] for r in conftest.rows(url, 'environments_v2', 'id')] == ['production']
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    assert baseline.MARKER not in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_a_marker_of_another_head_than_the_version_row_stops_the_run(make_db):
+    """Something else wrote that version row: neither the tables nor the
+    marker are the run's to drop."""
+    url = make_db('mysql')
+    _upgrade('mistral', url)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(baseline.marker('044'))
+    engine.dispose()
+    before = conftest.schema_dump(url), _all_rows(url)
+    result = operations.execute(inprocess.context('mistral', url), 'upgrade',
+                                {'revision': 'head'})
+    assert not result.ok and result.exit_code == 1
+    assert 'interrupted' in result.error and '\n' not in result.error
+    assert (conftest.schema_dump(url), _all_rows(url)) == before
