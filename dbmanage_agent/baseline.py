@@ -21,7 +21,8 @@ written as the same expression, so a baseline install stamps its own time.
 A baseline install follows the database as the chain does: MySQL tables
 take the database's default character set and collation (the baseline
 leaves out the clauses that only restated the generating database's
-default).
+default), and PostgreSQL objects go to the current schema, the first of
+the session's ``search_path`` (the baseline names no schema).
 
 Crash safety: PostgreSQL and SQLite run the whole script in one transaction.
 MySQL commits each DDL statement, so a marker table is created first and
@@ -329,23 +330,29 @@ def _dump_mysql(conn, window):
     return statements
 
 
-def _dump_postgresql(url, window, conn):
+def _dump_postgresql(url, window, conn, schema):
+    """The chain ran in ``schema``, named like no other word of the dump:
+    pg_dump qualifies every name with it, and the baseline leaves it out so
+    that the install goes to the current schema, as the chain's would."""
     import subprocess
     from dbmanage_agent import dburl
     parts = dburl.split(url)
     argv = ['pg_dump', '--no-owner', '--no-privileges', '--schema-only',
+            '--schema', schema,
             '-h', parts.host or 'localhost', '-p', str(parts.port or 5432),
             '-U', parts.username or 'postgres', parts.database]
     ddl = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     # psql meta-commands (\restrict) and comments are not SQL.
     ddl = '\n'.join(line for line in ddl.splitlines()
                     if not line.startswith(('\\', '--')))
+    ddl = ddl.replace(schema + '.', '')
     # Session settings (search_path above all) would outlive the install.
     schema_only = [s.strip() for s in ddl.split(';\n') if s.strip() and not
-                   s.strip().startswith(('SET ', 'SELECT pg_catalog.set_config'))]
+                   s.strip().startswith(('SET ', 'SELECT pg_catalog.set_config',
+                                         'CREATE SCHEMA '))]
     raw = conn.connection.driver_connection
     cursor = raw.cursor()
-    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
                    "ORDER BY tablename")
     tables = [r[0] for r in cursor.fetchall()]
     rows = []
@@ -354,7 +361,7 @@ def _dump_postgresql(url, window, conn):
                       lambda v: cursor.mogrify('%s', (v,)).decode(), window,
                       'postgresql')
     cursor.execute("SELECT sequencename, last_value FROM pg_sequences "
-                   "WHERE schemaname = 'public' AND last_value IS NOT NULL "
+                   "WHERE schemaname = current_schema() AND last_value IS NOT NULL "
                    "ORDER BY sequencename")
     sequences = ["SELECT setval('%s', %d)" % r for r in cursor.fetchall()]
     # Tables, then rows, then keys and indexes, as pg_dump orders a restore.
@@ -409,7 +416,10 @@ def generate(service, dialect, server_url, folder):
         with engine.connect() as conn:
             if dialect in _SESSION_ZONE:
                 conn.exec_driver_sql(_SESSION_ZONE[dialect])
-                conn.commit()
+            if dialect == 'postgresql':
+                conn.exec_driver_sql('CREATE SCHEMA %s' % name)
+                conn.exec_driver_sql('SET search_path = %s' % name)
+            conn.commit()
             started = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
             runner.upgrade(conn, service, 'head')
             conn.commit()
@@ -419,7 +429,7 @@ def generate(service, dialect, server_url, folder):
             if dialect == 'mysql':
                 statements = _dump_mysql(conn, window)
             elif dialect == 'postgresql':
-                statements = _dump_postgresql(url, window, conn)
+                statements = _dump_postgresql(url, window, conn, name)
             else:
                 statements = _dump_sqlite(conn, window)
     finally:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -302,3 +303,57 @@ def test_a_marker_of_another_head_than_the_version_row_stops_the_run(make_db):
     assert not result.ok and result.exit_code == 1
     assert 'interrupted' in result.error and '\n' not in result.error
     assert (conftest.schema_dump(url), _all_rows(url)) == before
+
+
+# -- PostgreSQL: the role's schema --------------------------------------------
+
+@pytest.fixture
+def own_schema(tmp_path):
+    """Makes (url, database name) of new databases where a new role owns a
+    schema ``app`` and has ``search_path = app``; drops them all, then the role."""
+    role = 'dbm_role_%s' % uuid.uuid4().hex[:8]
+    admin = sa.create_engine(conftest.PG_URL + '/postgres', isolation_level='AUTOCOMMIT',
+                             poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text('CREATE ROLE %s LOGIN' % role))
+        conn.execute(sa.text('ALTER ROLE %s SET search_path = app' % role))
+    drops = []
+
+    def make():
+        url, drop = conftest.create_database('postgresql', tmp_path)
+        drops.append(drop)
+        engine = sa.create_engine(url, isolation_level='AUTOCOMMIT', poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            conn.execute(sa.text('CREATE SCHEMA app AUTHORIZATION %s' % role))
+        engine.dispose()
+        return url.replace('//postgres@', '//%s@' % role)
+    yield make
+    for drop in drops:
+        drop()
+    with admin.connect() as conn:
+        conn.execute(sa.text('DROP ROLE %s' % role))
+    admin.dispose()
+
+
+def _tables_by_schema(url):
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        found = conn.execute(sa.text(
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN "
+            "('pg_catalog', 'information_schema') ORDER BY 1, 2")).fetchall()
+    engine.dispose()
+    return [tuple(row) for row in found]
+
+
+@pytest.mark.parametrize('service', SERVICES)
+def test_a_postgresql_baseline_installs_in_the_roles_schema(service, own_schema):
+    fast, replayed = own_schema(), own_schema()
+    assert _upgrade(service, fast).details['fresh_install'] == 'baseline'
+    _upgrade(service, replayed, fresh_install='chain')
+    tables = _tables_by_schema(fast)
+    assert tables == _tables_by_schema(replayed)
+    assert {schema for schema, _ in tables} == {'app'}
+    assert conftest.schema_dump(fast) == conftest.schema_dump(replayed)
+    assert _all_rows(fast) == _all_rows(replayed)
+    current = operations.execute(inprocess.context(service, fast), 'current')
+    assert current.ok and current.revision_after == current.heads, current.error
