@@ -18,10 +18,17 @@ replaying the chain.
 Seed values the chain takes from the clock at install time (``now``) are
 written as the same expression, so a baseline install stamps its own time.
 
+A baseline install follows the database as the chain does: MySQL tables
+take the database's default character set and collation (the baseline
+leaves out the clauses that only restated the generating database's
+default), and PostgreSQL objects go to the current schema, the first of
+the session's ``search_path`` (the baseline names no schema).
+
 Crash safety: PostgreSQL and SQLite run the whole script in one transaction.
 MySQL commits each DDL statement, so a marker table is created first and
-dropped last; a run that finds it drops what the interrupted run created
-and starts again.
+dropped last; its comment names the head being installed. A run that finds
+the marker without a version row (the baseline's last statement) drops what
+the interrupted run created and starts again.
 """
 import argparse
 import dataclasses
@@ -54,6 +61,10 @@ NOW = {
 _OFFSET = datetime.timedelta(hours=5)
 _SESSION_ZONE = {'mysql': "SET time_zone = '+05:00'",
                  'postgresql': "SET TIME ZONE 'Etc/GMT-5'"}
+# The generating MySQL database's default: a collation no chain names, so a
+# table at it follows the database's default and one at any other was
+# given its character set or collation by the chain.
+_GENERATING_COLLATION = 'utf8mb4_unicode_520_ci'
 
 
 def path(service, dialect):
@@ -110,20 +121,50 @@ def _heads(link):
     return sorted(row[0] for row in driver.query(link.dbapi, version_table.QUERY))
 
 
+def marker(head):
+    """The MySQL statement that opens a baseline install of ``head``.
+
+    The head is in the table's definition, which commits with the table:
+    the marker may outlive its install for any time (the run killed just
+    before dropping it), and by then the chain may have a newer head.
+    """
+    return "CREATE TABLE `%s` (started DATETIME) COMMENT='head=%s'" % (MARKER, head)
+
+
+def _marked_head(conn):
+    """None without a marker; else the head it names ('' for a marker of
+    an earlier version, which names none)."""
+    rows = driver.query(conn, "SELECT TABLE_COMMENT FROM information_schema.TABLES "
+                              "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '%s'" % MARKER)
+    if not rows:
+        return None
+    found = re.fullmatch(r'head=(\S+)', rows[0][0] or '')
+    return found.group(1) if found else ''
+
+
 def recover(link, service):
     """Finish or undo a MySQL baseline that was interrupted.
 
     The marker table exists from the baseline's first statement to its
-    last. With it, a database at the chain's head completed the baseline
-    (its version row is written last) and only the marker goes; any other
-    database holds part of a baseline on what was an empty database, and
-    all of it is dropped, so the run installs again.
+    last, and the version row is the last statement before it goes. With
+    the version row, the install completed (the service may have used the
+    database since) and only the marker goes. Without it, the database
+    holds part of a baseline on what was an empty database, and all of it
+    is dropped, so the run installs again. A version row other than the
+    head the marker names was written by someone else: nothing is touched.
     """
     if link.dialect != 'mysql':
         return
     conn = link.dbapi
-    if driver.query(conn, "SHOW TABLES LIKE '%s'" % MARKER):
-        if _heads(link) != chain.load(service).heads:
+    marked = _marked_head(conn)
+    if marked is not None:
+        heads = _heads(link)
+        if marked and heads and heads != [marked]:
+            raise errors.OperationFailed(
+                'the database is at %s, but the table %s says a baseline install of %s '
+                'was interrupted; check the database, then drop that table'
+                % (', '.join(heads), MARKER, marked))
+        if not heads:
             driver.execute(conn, 'SET FOREIGN_KEY_CHECKS=0')
             for table in _tables(link):
                 driver.execute(conn, 'DROP TABLE `%s`' % table)
@@ -132,10 +173,10 @@ def recover(link, service):
     conn.commit()
 
 
-def install(link, statements, before_statement=None):
-    """Run a baseline on the empty database behind ``link`` (no
-    transaction open). On MySQL ``before_statement(what)`` runs before each
-    statement (the Galera lock's fence)."""
+def install(link, statements, head, before_statement=None):
+    """Run the baseline of ``head`` on the empty database behind ``link``
+    (no transaction open). On MySQL ``before_statement(what)`` runs before
+    each statement (the Galera lock's fence)."""
     raw_conn = link.dbapi
     cursor = raw_conn.cursor()
     if link.dialect == 'mysql':
@@ -143,7 +184,7 @@ def install(link, statements, before_statement=None):
         # the version row comes last (see ``recover``).
         fence = before_statement or (lambda what: None)
         stamp = [s for s in statements if s.startswith('INSERT INTO `alembic_version`')]
-        cursor.execute('CREATE TABLE `%s` (started DATETIME)' % MARKER)
+        cursor.execute(marker(head))
         for number, statement in enumerate([s for s in statements if s not in stamp] + stamp):
             fence('statement %d of the baseline' % (number + 1))
             cursor.execute(statement)
@@ -197,7 +238,7 @@ class Fresh:
     def install(self, link, on_applied, before_statement=None):
         """Run the baseline (holding the lock); return the revision(s) it recorded."""
         from dbmanage_agent.result import Applied
-        install(link, self.statements, before_statement)
+        install(link, self.statements, self.heads[0], before_statement)
         for rev in self.plan:
             on_applied(Applied(revision=rev.revision, down_revision=rev.down_revision,
                                description=rev.description, duration=0.0))
@@ -271,35 +312,50 @@ def _dump_mysql(conn, window):
     raw = conn.connection.driver_connection
     cursor = raw.cursor()
     statements = ['SET FOREIGN_KEY_CHECKS=0']
-    cursor.execute('SHOW TABLES')
-    tables = sorted(r[0] for r in cursor.fetchall())
+    cursor.execute('SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES '
+                   'WHERE TABLE_SCHEMA = DATABASE()')
+    collations = dict(cursor.fetchall())
+    tables = sorted(collations)
     for table in tables:
         cursor.execute('SHOW CREATE TABLE `%s`' % table)
-        ddl = cursor.fetchone()[1]
-        statements.append(re.sub(r' AUTO_INCREMENT=\d+', '', ddl))
+        ddl = re.sub(r' AUTO_INCREMENT=\d+', '', cursor.fetchone()[1])
+        if collations[table] == _GENERATING_COLLATION:
+            # Only restates the database's default: without it the table
+            # takes the default of the database it is installed in, as the
+            # chain's does. Column clauses differ from the table's, so stay.
+            columns, options = ddl.rsplit('\n', 1)
+            ddl = columns + '\n' + re.sub(r' DEFAULT CHARSET=\w+( COLLATE=\w+)?', '',
+                                          options, count=1)
+        statements.append(ddl)
     for table in tables:
         statements += _rows(cursor, table, '`%s`', raw.escape, window, 'mysql')
     statements.append('SET FOREIGN_KEY_CHECKS=1')
     return statements
 
 
-def _dump_postgresql(url, window, conn):
+def _dump_postgresql(url, window, conn, schema):
+    """The chain ran in ``schema``, named like no other word of the dump:
+    pg_dump qualifies every name with it, and the baseline leaves it out so
+    that the install goes to the current schema, as the chain's would."""
     import subprocess
     from dbmanage_agent import dburl
     parts = dburl.split(url)
     argv = ['pg_dump', '--no-owner', '--no-privileges', '--schema-only',
+            '--schema', schema,
             '-h', parts.host or 'localhost', '-p', str(parts.port or 5432),
             '-U', parts.username or 'postgres', parts.database]
     ddl = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     # psql meta-commands (\restrict) and comments are not SQL.
     ddl = '\n'.join(line for line in ddl.splitlines()
                     if not line.startswith(('\\', '--')))
+    ddl = ddl.replace(schema + '.', '')
     # Session settings (search_path above all) would outlive the install.
     schema_only = [s.strip() for s in ddl.split(';\n') if s.strip() and not
-                   s.strip().startswith(('SET ', 'SELECT pg_catalog.set_config'))]
+                   s.strip().startswith(('SET ', 'SELECT pg_catalog.set_config',
+                                         'CREATE SCHEMA '))]
     raw = conn.connection.driver_connection
     cursor = raw.cursor()
-    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
                    "ORDER BY tablename")
     tables = [r[0] for r in cursor.fetchall()]
     rows = []
@@ -308,7 +364,7 @@ def _dump_postgresql(url, window, conn):
                       lambda v: cursor.mogrify('%s', (v,)).decode(), window,
                       'postgresql')
     cursor.execute("SELECT sequencename, last_value FROM pg_sequences "
-                   "WHERE schemaname = 'public' AND last_value IS NOT NULL "
+                   "WHERE schemaname = current_schema() AND last_value IS NOT NULL "
                    "ORDER BY sequencename")
     sequences = ["SELECT setval('%s', %d)" % r for r in cursor.fetchall()]
     # Tables, then rows, then keys and indexes, as pg_dump orders a restore.
@@ -355,14 +411,18 @@ def generate(service, dialect, server_url, folder):
                                  isolation_level='AUTOCOMMIT', poolclass=sa.pool.NullPool)
         with admin.connect() as conn:
             conn.exec_driver_sql('CREATE DATABASE %s%s' % (
-                name, ' CHARACTER SET utf8mb4' if dialect == 'mysql' else ''))
+                name, ' CHARACTER SET utf8mb4 COLLATE %s' % _GENERATING_COLLATION
+                if dialect == 'mysql' else ''))
         url = '%s/%s%s' % (server_url, name, '?charset=utf8mb4' if dialect == 'mysql' else '')
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
             if dialect in _SESSION_ZONE:
                 conn.exec_driver_sql(_SESSION_ZONE[dialect])
-                conn.commit()
+            if dialect == 'postgresql':
+                conn.exec_driver_sql('CREATE SCHEMA %s' % name)
+                conn.exec_driver_sql('SET search_path = %s' % name)
+            conn.commit()
             started = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
             runner.upgrade(conn, service, 'head')
             conn.commit()
@@ -372,7 +432,7 @@ def generate(service, dialect, server_url, folder):
             if dialect == 'mysql':
                 statements = _dump_mysql(conn, window)
             elif dialect == 'postgresql':
-                statements = _dump_postgresql(url, window, conn)
+                statements = _dump_postgresql(url, window, conn, name)
             else:
                 statements = _dump_sqlite(conn, window)
     finally:

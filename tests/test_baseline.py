@@ -5,6 +5,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -81,36 +82,45 @@ def test_a_database_with_tables_replays_the_chain(make_db):
     assert _upgrade('mistral', url).details['fresh_install'] == 'chain'
 
 
+# A revision after the baselines' head.
+_REVISION_046 = ('"""More."""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+                 'revision = "046"\ndown_revision = "045"\n\n\ndef upgrade():\n'
+                 '    op.create_table("more", sa.Column("id", sa.Integer, primary_key=True))\n')
+
+
 def test_a_baseline_made_at_another_head_is_ignored(cli, make_db, chain_copy):
     package, env = chain_copy
-    (package / 'mistral' / 'versions' / '046_more.py').write_text(
-        '"""More."""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
-        'revision = "046"\ndown_revision = "045"\n\n\ndef upgrade():\n'
-        '    op.create_table("more", sa.Column("id", sa.Integer, primary_key=True))\n')
+    (package / 'mistral' / 'versions' / '046_more.py').write_text(_REVISION_046)
     url = make_db('sqlite')
     code, data = cli.json('mistral', 'upgrade', 'head', url=url, env=env)
     assert code == 0 and data['details']['fresh_install'] == 'chain'
     assert data['revision_after'] == ['046'] and len(data['applied']) == 46
 
 
-def _interrupt(url, count):
+# The marker as this version writes it, and as earlier ones did.
+_MARKERS = {'recorded head': baseline.marker('045'),
+            'older form': 'CREATE TABLE `%s` (started DATETIME)' % baseline.MARKER}
+
+
+def _interrupt(url, count, marker='recorded head'):
     """Run the first ``count`` statements of the MySQL baseline, as a crash would leave it."""
     statements = baseline.read(services.get('mistral'), 'mysql')
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()
-        cursor.execute('CREATE TABLE `%s` (started DATETIME)' % baseline.MARKER)
+        cursor.execute(_MARKERS[marker])
         for statement in statements[:count]:
             cursor.execute(statement)
         conn.connection.driver_connection.commit()
     engine.dispose()
 
 
+@pytest.mark.parametrize('marker', sorted(_MARKERS))
 @pytest.mark.parametrize('done', (12, 'all'))
-def test_an_interrupted_mysql_baseline_is_recovered(make_db, done):
+def test_an_interrupted_mysql_baseline_is_recovered(make_db, done, marker):
     interrupted, replayed = make_db('mysql'), make_db('mysql')
     statements = baseline.read(services.get('mistral'), 'mysql')
-    _interrupt(interrupted, len(statements) if done == 'all' else done)
+    _interrupt(interrupted, len(statements) if done == 'all' else done, marker)
     result = _upgrade('mistral', interrupted)
     assert result.ok and result.revision_after == ['045']
     _upgrade('mistral', replayed, fresh_install='chain')
@@ -192,3 +202,158 @@ def _wait_for(found, timeout=30):
             return rows
         time.sleep(0.05)
     raise AssertionError('not seen within %d s' % timeout)
+
+
+# -- MySQL: the database's character set --------------------------------------
+
+_CHARSETS = {'utf8mb3': 'CHARACTER SET utf8mb3',
+             'utf8mb4_general_ci': 'CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci',
+             'utf8mb4_unicode_ci': 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci'}
+# A table of each service's own that a later revision may point a key at.
+_REFERRED = {'mistral': 'workflow_executions_v2', 'lbaas': 'load_balancer'}
+
+
+def _collations(url):
+    """Per table its collation, per column its character set and collation
+    (the schema dump reads neither)."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        tables = conn.execute(sa.text(
+            'SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES '
+            'WHERE TABLE_SCHEMA = DATABASE()')).fetchall()
+        columns = conn.execute(sa.text(
+            'SELECT TABLE_NAME, COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME '
+            'FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()')).fetchall()
+    engine.dispose()
+    return sorted(map(tuple, tables)), sorted(map(tuple, columns))
+
+
+def _mysql_db(make_db, charset):
+    url = make_db('mysql')
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.execute(sa.text('ALTER DATABASE %s %s' % (url.rsplit('/', 1)[1].split('?')[0],
+                                                       _CHARSETS[charset])))
+    engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize('charset', sorted(_CHARSETS))
+@pytest.mark.parametrize('service', SERVICES)
+def test_a_mysql_baseline_takes_the_databases_character_set(service, charset, make_db):
+    fast, replayed = _mysql_db(make_db, charset), _mysql_db(make_db, charset)
+    assert _upgrade(service, fast).details['fresh_install'] == 'baseline'
+    _upgrade(service, replayed, fresh_install='chain')
+    tables, columns = _collations(fast)
+    assert (tables, columns) == _collations(replayed)
+    assert {collation for _, collation in tables} == {
+        _CHARSETS[charset].split()[-1] if 'COLLATE' in _CHARSETS[charset] else 'utf8mb3_general_ci'}
+    assert conftest.schema_dump(fast) == conftest.schema_dump(replayed)
+    assert _all_rows(fast) == _all_rows(replayed)
+    # A table the next revision adds takes the same default, and its keys
+    # must match the referred column's character set (else errno 150).
+    engine = sa.create_engine(fast, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.execute(sa.text(
+            'CREATE TABLE later (id INTEGER PRIMARY KEY, owner VARCHAR(36), '
+            'FOREIGN KEY (owner) REFERENCES %s (id))' % _REFERRED[service]))
+    engine.dispose()
+
+
+# -- MySQL: a marker left behind by a baseline that finished ------------------
+
+@pytest.mark.parametrize('marker', sorted(_MARKERS))
+def test_a_marker_left_after_the_version_row_keeps_the_data(cli, make_db, chain_copy, marker):
+    """Killed between its version row and dropping the marker, the install
+    is complete: the service may run on it for months before a package
+    brings a new revision, whose upgrade must keep every row."""
+    url = make_db('mysql')
+    _upgrade('mistral', url)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(_MARKERS[marker])
+        conn.execute(sa.text(
+            "INSERT INTO environments_v2 (id, name, variables, scope) "
+            "VALUES ('e1', 'production', '{}', 'private')"))
+    engine.dispose()
+    package, env = chain_copy
+    (package / 'mistral' / 'versions' / '046_more.py').write_text(_REVISION_046)
+    code, data = cli.json('mistral', 'upgrade', 'head', url=url, env=env)
+    assert code == 0, data
+    assert [a['revision'] for a in data['applied']] == ['046']
+    assert data['revision_after'] == ['046']
+    assert [r['name'] for r in conftest.rows(url, 'environments_v2', 'id')] == ['production']
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    assert baseline.MARKER not in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_a_marker_of_another_head_than_the_version_row_stops_the_run(make_db):
+    """Something else wrote that version row: neither the tables nor the
+    marker are the run's to drop."""
+    url = make_db('mysql')
+    _upgrade('mistral', url)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(baseline.marker('044'))
+    engine.dispose()
+    before = conftest.schema_dump(url), _all_rows(url)
+    result = operations.execute(inprocess.context('mistral', url), 'upgrade',
+                                {'revision': 'head'})
+    assert not result.ok and result.exit_code == 1
+    assert 'interrupted' in result.error and '\n' not in result.error
+    assert (conftest.schema_dump(url), _all_rows(url)) == before
+
+
+# -- PostgreSQL: the role's schema --------------------------------------------
+
+@pytest.fixture
+def own_schema(tmp_path):
+    """Makes (url, database name) of new databases where a new role owns a
+    schema ``app`` and has ``search_path = app``; drops them all, then the role."""
+    role = 'dbm_role_%s' % uuid.uuid4().hex[:8]
+    admin = sa.create_engine(conftest.PG_URL + '/postgres', isolation_level='AUTOCOMMIT',
+                             poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text('CREATE ROLE %s LOGIN' % role))
+        conn.execute(sa.text('ALTER ROLE %s SET search_path = app' % role))
+    drops = []
+
+    def make():
+        url, drop = conftest.create_database('postgresql', tmp_path)
+        drops.append(drop)
+        engine = sa.create_engine(url, isolation_level='AUTOCOMMIT', poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            conn.execute(sa.text('CREATE SCHEMA app AUTHORIZATION %s' % role))
+        engine.dispose()
+        return url.replace('//postgres@', '//%s@' % role)
+    yield make
+    for drop in drops:
+        drop()
+    with admin.connect() as conn:
+        conn.execute(sa.text('DROP ROLE %s' % role))
+    admin.dispose()
+
+
+def _tables_by_schema(url):
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        found = conn.execute(sa.text(
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN "
+            "('pg_catalog', 'information_schema') ORDER BY 1, 2")).fetchall()
+    engine.dispose()
+    return [tuple(row) for row in found]
+
+
+@pytest.mark.parametrize('service', SERVICES)
+def test_a_postgresql_baseline_installs_in_the_roles_schema(service, own_schema):
+    fast, replayed = own_schema(), own_schema()
+    assert _upgrade(service, fast).details['fresh_install'] == 'baseline'
+    _upgrade(service, replayed, fresh_install='chain')
+    tables = _tables_by_schema(fast)
+    assert tables == _tables_by_schema(replayed)
+    assert {schema for schema, _ in tables} == {'app'}
+    assert conftest.schema_dump(fast) == conftest.schema_dump(replayed)
+    assert _all_rows(fast) == _all_rows(replayed)
+    current = operations.execute(inprocess.context(service, fast), 'current')
+    assert current.ok and current.revision_after == current.heads, current.error

@@ -13,18 +13,18 @@ CREATE TABLE `additional_vip` (
   PRIMARY KEY (`load_balancer_id`,`subnet_id`),
   KEY `ix_additional_vip_load_balancer_id` (`load_balancer_id`),
   CONSTRAINT `fk_add_vip_load_balancer_id` FOREIGN KEY (`load_balancer_id`) REFERENCES `load_balancer` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `alembic_version` (
   `version_num` varchar(32) NOT NULL,
   PRIMARY KEY (`version_num`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `algorithm` (
   `name` varchar(255) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `amphora` (
   `id` varchar(36) NOT NULL,
@@ -54,7 +54,7 @@ CREATE TABLE `amphora` (
   CONSTRAINT `fk_amphora_load_balancer_id` FOREIGN KEY (`load_balancer_id`) REFERENCES `load_balancer` (`id`),
   CONSTRAINT `fk_amphora_provisioning_status_name` FOREIGN KEY (`status`) REFERENCES `provisioning_status` (`name`),
   CONSTRAINT `fk_amphora_roles_name` FOREIGN KEY (`role`) REFERENCES `amphora_roles` (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `amphora_build_request` (
   `amphora_id` varchar(36) NOT NULL,
@@ -62,20 +62,20 @@ CREATE TABLE `amphora_build_request` (
   `created_time` datetime NOT NULL,
   `status` varchar(16) NOT NULL,
   PRIMARY KEY (`amphora_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `amphora_build_slots` (
   `id` int(11) NOT NULL AUTO_INCREMENT,
   `slots_used` int(11) DEFAULT NULL,
   PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `amphora_health` (
   `amphora_id` varchar(36) NOT NULL,
   `last_update` datetime NOT NULL,
   `busy` tinyint(1) NOT NULL,
   PRIMARY KEY (`amphora_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `amphora_member_port` (
   `port_id` varchar(36) NOT NULL,
@@ -86,13 +86,13 @@ CREATE TABLE `amphora_member_port` (
   PRIMARY KEY (`port_id`),
   KEY `ix_amphora_member_port_amphora_id` (`amphora_id`),
   CONSTRAINT `fk_member_port_amphora_id` FOREIGN KEY (`amphora_id`) REFERENCES `amphora` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `amphora_roles` (
   `name` varchar(36) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `availability_zone` (
   `name` varchar(255) NOT NULL,
@@ -102,7 +102,7 @@ CREATE TABLE `availability_zone` (
   PRIMARY KEY (`name`),
   KEY `fk_az_az_profile_id` (`availability_zone_profile_id`),
   CONSTRAINT `fk_az_az_profile_id` FOREIGN KEY (`availability_zone_profile_id`) REFERENCES `availability_zone_profile` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `availability_zone_profile` (
   `id` varchar(36) NOT NULL,
@@ -110,12 +110,12 @@ CREATE TABLE `availability_zone_profile` (
   `provider_name` varchar(255) NOT NULL,
   `availability_zone_data` varchar(4096) NOT NULL,
   PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `client_authentication_mode` (
   `name` varchar(10) NOT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `flavor` (
   `id` varchar(36) NOT NULL,
@@ -127,7 +127,7 @@ CREATE TABLE `flavor` (
   UNIQUE KEY `uq_flavor_name` (`name`),
   KEY `fk_flavor_flavor_profile_id` (`flavor_profile_id`),
   CONSTRAINT `fk_flavor_flavor_profile_id` FOREIGN KEY (`flavor_profile_id`) REFERENCES `flavor_profile` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `flavor_profile` (
   `id` varchar(36) NOT NULL,
@@ -135,7 +135,7 @@ CREATE TABLE `flavor_profile` (
   `provider_name` varchar(255) NOT NULL,
   `flavor_data` varchar(4096) NOT NULL,
   PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `health_monitor` (
   `pool_id` varchar(36) NOT NULL,
@@ -166,13 +166,13 @@ CREATE TABLE `health_monitor` (
   CONSTRAINT `fk_health_monitor_operating_status_name` FOREIGN KEY (`operating_status`) REFERENCES `operating_status` (`name`),
   CONSTRAINT `fk_health_monitor_pool_id` FOREIGN KEY (`pool_id`) REFERENCES `pool` (`id`),
   CONSTRAINT `fk_health_monitor_provisioning_status_name` FOREIGN KEY (`provisioning_status`) REFERENCES `provisioning_status` (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `health_monitor_type` (
   `name` varchar(30) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `l7policy` (
   `id` varchar(36) NOT NULL,
@@ -202,13 +202,13 @@ CREATE TABLE `l7policy` (
   CONSTRAINT `fk_l7policy_operating_status_name` FOREIGN KEY (`operating_status`) REFERENCES `operating_status` (`name`),
   CONSTRAINT `fk_l7policy_pool_id` FOREIGN KEY (`redirect_pool_id`) REFERENCES `pool` (`id`),
   CONSTRAINT `fk_l7policy_provisioning_status_name` FOREIGN KEY (`provisioning_status`) REFERENCES `provisioning_status` (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `l7policy_action` (
   `name` varchar(36) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `l7rule` (
   `id` varchar(36) NOT NULL,
@@ -235,25 +235,25 @@ CREATE TABLE `l7rule` (
   CONSTRAINT `fk_l7rule_l7rule_type_name` FOREIGN KEY (`type`) REFERENCES `l7rule_type` (`name`),
   CONSTRAINT `fk_l7rule_operating_status_name` FOREIGN KEY (`operating_status`) REFERENCES `operating_status` (`name`),
   CONSTRAINT `fk_l7rule_provisioning_status_name` FOREIGN KEY (`provisioning_status`) REFERENCES `provisioning_status` (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `l7rule_compare_type` (
   `name` varchar(36) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `l7rule_type` (
   `name` varchar(36) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `lb_topology` (
   `name` varchar(36) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `listener` (
   `project_id` varchar(36) DEFAULT NULL,
@@ -299,14 +299,14 @@ CREATE TABLE `listener` (
   CONSTRAINT `fk_listener_protocol_name` FOREIGN KEY (`protocol`) REFERENCES `protocol` (`name`),
   CONSTRAINT `fk_listener_provisioning_status_name` FOREIGN KEY (`provisioning_status`) REFERENCES `provisioning_status` (`name`),
   CONSTRAINT `listener_ibfk_1` FOREIGN KEY (`client_authentication`) REFERENCES `client_authentication_mode` (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `listener_cidr` (
   `listener_id` varchar(36) NOT NULL,
   `cidr` varchar(64) NOT NULL,
   PRIMARY KEY (`listener_id`,`cidr`),
   CONSTRAINT `fk_listener_cidr_listener_id` FOREIGN KEY (`listener_id`) REFERENCES `listener` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `listener_statistics` (
   `listener_id` varchar(36) NOT NULL,
@@ -318,7 +318,7 @@ CREATE TABLE `listener_statistics` (
   `request_errors` bigint(20) NOT NULL,
   PRIMARY KEY (`listener_id`,`amphora_id`),
   KEY `fk_listener_statistic_amphora_id` (`amphora_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `load_balancer` (
   `project_id` varchar(36) DEFAULT NULL,
@@ -346,7 +346,7 @@ CREATE TABLE `load_balancer` (
   CONSTRAINT `fk_load_balancer_operating_status_name` FOREIGN KEY (`operating_status`) REFERENCES `operating_status` (`name`),
   CONSTRAINT `fk_load_balancer_provisioning_status_name` FOREIGN KEY (`provisioning_status`) REFERENCES `provisioning_status` (`name`),
   CONSTRAINT `fk_loadbalancer_flavor_id` FOREIGN KEY (`flavor_id`) REFERENCES `flavor` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `member` (
   `project_id` varchar(36) DEFAULT NULL,
@@ -373,13 +373,13 @@ CREATE TABLE `member` (
   CONSTRAINT `fk_member_operating_status_name` FOREIGN KEY (`operating_status`) REFERENCES `operating_status` (`name`),
   CONSTRAINT `fk_member_pool_id` FOREIGN KEY (`pool_id`) REFERENCES `pool` (`id`),
   CONSTRAINT `fk_member_provisioning_status_name` FOREIGN KEY (`provisioning_status`) REFERENCES `provisioning_status` (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `operating_status` (
   `name` varchar(30) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `pool` (
   `project_id` varchar(36) DEFAULT NULL,
@@ -412,19 +412,19 @@ CREATE TABLE `pool` (
   CONSTRAINT `fk_pool_protocol_name` FOREIGN KEY (`protocol`) REFERENCES `protocol` (`name`),
   CONSTRAINT `fk_pool_provisioning_status_name` FOREIGN KEY (`provisioning_status`) REFERENCES `provisioning_status` (`name`),
   CONSTRAINT `pool_ibfk_1` FOREIGN KEY (`load_balancer_id`) REFERENCES `load_balancer` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `protocol` (
   `name` varchar(30) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `provisioning_status` (
   `name` varchar(30) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `quotas` (
   `project_id` varchar(36) NOT NULL,
@@ -443,7 +443,7 @@ CREATE TABLE `quotas` (
   `in_use_l7policy` int(11) DEFAULT NULL,
   `in_use_l7rule` int(11) DEFAULT NULL,
   PRIMARY KEY (`project_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `session_persistence` (
   `pool_id` varchar(36) NOT NULL,
@@ -455,13 +455,13 @@ CREATE TABLE `session_persistence` (
   KEY `fk_session_persistence_session_persistence_type_name` (`type`),
   CONSTRAINT `fk_session_persistence_pool_id` FOREIGN KEY (`pool_id`) REFERENCES `pool` (`id`),
   CONSTRAINT `fk_session_persistence_session_persistence_type_name` FOREIGN KEY (`type`) REFERENCES `session_persistence_type` (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `session_persistence_type` (
   `name` varchar(30) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `sni` (
   `listener_id` varchar(36) NOT NULL,
@@ -469,19 +469,19 @@ CREATE TABLE `sni` (
   `position` int(11) DEFAULT NULL,
   PRIMARY KEY (`listener_id`,`tls_container_id`),
   CONSTRAINT `fk_sni_listener_id` FOREIGN KEY (`listener_id`) REFERENCES `listener` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `spares_pool` (
   `updated_at` datetime NOT NULL DEFAULT current_timestamp(),
   PRIMARY KEY (`updated_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `tags` (
   `resource_id` varchar(36) NOT NULL,
   `tag` varchar(255) NOT NULL,
   PRIMARY KEY (`resource_id`,`tag`),
   KEY `ix_tags_tag` (`tag`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `vip` (
   `load_balancer_id` varchar(36) NOT NULL,
@@ -494,20 +494,20 @@ CREATE TABLE `vip` (
   `vnic_type` varchar(64) NOT NULL DEFAULT 'normal',
   PRIMARY KEY (`load_balancer_id`),
   CONSTRAINT `fk_vip_load_balancer_id` FOREIGN KEY (`load_balancer_id`) REFERENCES `load_balancer` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `vip_security_group` (
   `load_balancer_id` varchar(36) NOT NULL,
   `sg_id` varchar(36) NOT NULL,
   PRIMARY KEY (`load_balancer_id`,`sg_id`),
   CONSTRAINT `fk_vip_sg_vip_lb_id` FOREIGN KEY (`load_balancer_id`) REFERENCES `vip` (`load_balancer_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `vrrp_auth_method` (
   `name` varchar(36) NOT NULL,
   `description` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `vrrp_group` (
   `load_balancer_id` varchar(36) NOT NULL,
@@ -519,7 +519,7 @@ CREATE TABLE `vrrp_group` (
   KEY `fk_load_balancer_vrrp_auth_method_name` (`vrrp_auth_type`),
   CONSTRAINT `fk_load_balancer_vrrp_auth_method_name` FOREIGN KEY (`vrrp_auth_type`) REFERENCES `vrrp_auth_method` (`name`),
   CONSTRAINT `fk_vrrp_group_load_balancer_id` FOREIGN KEY (`load_balancer_id`) REFERENCES `load_balancer` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 INSERT INTO `alembic_version` (`version_num`) VALUES ('fabf4983846b')
 -- ;

@@ -27,7 +27,7 @@ CREATE TABLE `action_definitions_v2` (
   KEY `action_definitions_v2_is_system` (`is_system`),
   KEY `action_definitions_v2_project_id` (`project_id`),
   KEY `action_definitions_v2_scope` (`scope`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `action_executions_v2` (
   `created_at` datetime DEFAULT NULL,
@@ -58,12 +58,12 @@ CREATE TABLE `action_executions_v2` (
   KEY `action_executions_v2_updated_at` (`updated_at`),
   KEY `action_executions_v2_task_execution_id` (`task_execution_id`),
   CONSTRAINT `action_executions_v2_ibfk_1` FOREIGN KEY (`task_execution_id`) REFERENCES `task_executions_v2` (`id`) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `alembic_version` (
   `version_num` varchar(32) NOT NULL,
   PRIMARY KEY (`version_num`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `code_sources` (
   `id` varchar(36) NOT NULL,
@@ -80,7 +80,7 @@ CREATE TABLE `code_sources` (
   UNIQUE KEY `name` (`name`,`namespace`,`project_id`),
   KEY `code_sources_project_id` (`project_id`),
   KEY `code_sources_scope` (`scope`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `cron_triggers_v2` (
   `created_at` datetime DEFAULT NULL,
@@ -109,7 +109,7 @@ CREATE TABLE `cron_triggers_v2` (
   KEY `cron_triggers_v2_scope` (`scope`),
   KEY `cron_triggers_v2_workflow_name` (`workflow_name`),
   CONSTRAINT `cron_triggers_v2_ibfk_1` FOREIGN KEY (`workflow_id`) REFERENCES `workflow_definitions_v2` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `delayed_calls_v2` (
   `created_at` datetime DEFAULT NULL,
@@ -126,7 +126,7 @@ CREATE TABLE `delayed_calls_v2` (
   PRIMARY KEY (`id`),
   KEY `delayed_calls_v2_processing_execution_time` (`processing`,`execution_time`),
   KEY `delayed_calls_v2_execution_time` (`execution_time`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `dynamic_action_definitions` (
   `id` varchar(36) NOT NULL,
@@ -145,7 +145,7 @@ CREATE TABLE `dynamic_action_definitions` (
   KEY `dynamic_action_definitions_project_id` (`project_id`),
   KEY `dynamic_action_definitions_scope` (`scope`),
   CONSTRAINT `dynamic_action_definitions_ibfk_1` FOREIGN KEY (`code_source_id`) REFERENCES `code_sources` (`id`) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `environments_v2` (
   `created_at` datetime DEFAULT NULL,
@@ -161,7 +161,7 @@ CREATE TABLE `environments_v2` (
   KEY `environments_v2_name` (`name`),
   KEY `environments_v2_project_id` (`project_id`),
   KEY `environments_v2_scope` (`scope`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `event_triggers_v2` (
   `created_at` datetime DEFAULT NULL,
@@ -182,7 +182,7 @@ CREATE TABLE `event_triggers_v2` (
   KEY `workflow_id` (`workflow_id`),
   KEY `event_triggers_v2_project_id_workflow_id` (`project_id`,`workflow_id`),
   CONSTRAINT `event_triggers_v2_ibfk_1` FOREIGN KEY (`workflow_id`) REFERENCES `workflow_definitions_v2` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `executions_v2` (
   `created_at` datetime DEFAULT NULL,
@@ -221,7 +221,7 @@ CREATE TABLE `executions_v2` (
   KEY `executions_v2_workflow_execution_id` (`workflow_execution_id`),
   CONSTRAINT `executions_v2_ibfk_1` FOREIGN KEY (`task_execution_id`) REFERENCES `executions_v2` (`id`),
   CONSTRAINT `executions_v2_ibfk_2` FOREIGN KEY (`workflow_execution_id`) REFERENCES `executions_v2` (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `mistral_metrics` (
   `created_at` datetime DEFAULT NULL,
@@ -231,7 +231,7 @@ CREATE TABLE `mistral_metrics` (
   `value` varchar(255) NOT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `name` (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `named_locks` (
   `created_at` datetime DEFAULT NULL,
@@ -240,7 +240,7 @@ CREATE TABLE `named_locks` (
   `name` varchar(255) DEFAULT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `name` (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `resource_members_v2` (
   `id` varchar(36) NOT NULL,
@@ -253,7 +253,7 @@ CREATE TABLE `resource_members_v2` (
   `status` varchar(20) NOT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `resource_id` (`resource_id`,`resource_type`,`member_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `scheduled_jobs_v2` (
   `created_at` datetime DEFAULT NULL,
@@ -271,7 +271,7 @@ CREATE TABLE `scheduled_jobs_v2` (
   PRIMARY KEY (`id`),
   KEY `scheduled_jobs_v2_execute_at_captured_at` (`execute_at`,`captured_at`),
   KEY `scheduled_jobs_v2_key` (`key`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `task_executions_v2` (
   `created_at` datetime DEFAULT NULL,
@@ -310,7 +310,7 @@ CREATE TABLE `task_executions_v2` (
   KEY `task_executions_v2_workflow_execution_id` (`workflow_execution_id`),
   KEY `task_executions_v2_workflow_execution_id_name` (`workflow_execution_id`,`name`),
   CONSTRAINT `task_executions_v2_ibfk_1` FOREIGN KEY (`workflow_execution_id`) REFERENCES `workflow_executions_v2` (`id`) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `workbooks_v2` (
   `created_at` datetime DEFAULT NULL,
@@ -328,7 +328,7 @@ CREATE TABLE `workbooks_v2` (
   UNIQUE KEY `name` (`name`,`namespace`,`project_id`),
   KEY `workbooks_v2_project_id` (`project_id`),
   KEY `workbooks_v2_scope` (`scope`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `workflow_definitions_v2` (
   `created_at` datetime DEFAULT NULL,
@@ -349,7 +349,7 @@ CREATE TABLE `workflow_definitions_v2` (
   KEY `workflow_definitions_v2_is_system` (`is_system`),
   KEY `workflow_definitions_v2_project_id` (`project_id`),
   KEY `workflow_definitions_v2_scope` (`scope`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 CREATE TABLE `workflow_executions_v2` (
   `created_at` datetime DEFAULT NULL,
@@ -381,7 +381,7 @@ CREATE TABLE `workflow_executions_v2` (
   KEY `workflow_executions_v2_updated_at` (`updated_at`),
   KEY `workflow_executions_v2_task_execution_id` (`task_execution_id`),
   CONSTRAINT `workflow_executions_v2_ibfk_1` FOREIGN KEY (`task_execution_id`) REFERENCES `task_executions_v2` (`id`) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci
+) ENGINE=InnoDB
 -- ;
 INSERT INTO `alembic_version` (`version_num`) VALUES ('045')
 -- ;
