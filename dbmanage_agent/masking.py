@@ -90,9 +90,8 @@ def register_url(url):
     The URL is known to be one, so blanks in a password are part of it.
     """
     url = url or ''
-    entries = list(_credentials(url, _IN_URL))
     path = url.rsplit('@', 1)[-1].partition('/')[2].split('?')[0]
-    for user, found, host in entries:
+    for user, found, host in _credentials(url, _IN_URL):
         register(found.group('pw'), names=(unquote(user), host.rsplit(':', 1)[0],
                                            unquote(path)))
 
