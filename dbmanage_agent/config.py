@@ -3,6 +3,8 @@
 oslo.messaging only works with the global ``cfg.CONF``, so every program of
 the project (both CLIs and the agent) registers its options there.
 """
+import glob
+import os
 import socket
 
 from oslo_config import cfg
@@ -13,9 +15,11 @@ CONF = cfg.CONF
 
 database_opts = [
     cfg.StrOpt('connection', secret=True,
-               help='SQLAlchemy URL of the service database. Unset: an '
+               help='SQLAlchemy URL of the service database. Required in '
+                    'any configuration file, except with use_agent; only '
+                    'with no configuration file at all the CLI uses an '
                     'embedded SQLite file in the current folder '
-                    '(<service>.sqlite). Not needed with use_agent.'),
+                    '(<service>.sqlite).'),
 ]
 
 db_manage_opts = [
@@ -102,4 +106,17 @@ def load(argv, project, prog, conf=CONF):
                                 % (exc.config_file, exc.msg))
     except (cfg.ConfigFileValueError, cfg.Error) as exc:
         raise errors.UsageError(str(exc).splitlines()[0])
+    except OSError as exc:  # a folder given as --config-file, say
+        raise errors.UsageError('cannot read config file %s: %s'
+                                % (exc.filename, exc.strerror))
     return conf
+
+
+def sources(conf=CONF):
+    """The configuration read: the config files (given, or found in the
+    default places) and each config folder's *.conf files (the folder
+    itself when it holds none)."""
+    found = list(conf.config_file or ())
+    for folder in conf.config_dir or ():
+        found += sorted(glob.glob(os.path.join(folder, '*.conf'))) or [folder]
+    return found

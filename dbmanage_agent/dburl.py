@@ -23,14 +23,21 @@ _CONNECT_TIMEOUT_ARG = {
 }
 
 
-def resolve(connection, service):
-    """The URL to use: the configured one, else the service's embedded file.
+def resolve(connection, service, sources=()):
+    """The URL to use: the configured one, else, when no configuration was
+    read at all (``sources``: the files read), the service's embedded file.
 
     Returns ``(url, embedded)``.
     """
     if connection:
         masking.register_url(connection)
         return connection, False
+    if sources:
+        # A configuration that lost its connection must not look like a
+        # successful run on a new local file.
+        raise errors.UsageError('no [database] connection in %s (the embedded '
+                                'database is only for running without any '
+                                'configuration)' % ', '.join(sources))
     return service.embedded_url, True
 
 

@@ -16,6 +16,7 @@ import logging
 import re
 import threading
 
+from dbmanage_agent import config
 from dbmanage_agent import dburl
 from dbmanage_agent import errors
 from dbmanage_agent import masking
@@ -34,7 +35,8 @@ _PATTERNS = {'revision': re.compile(r'^%s(?::%s)?$' % (_TOKEN, _TOKEN)),
 
 def build_context(conf, service, emit=None):
     masking.register_names(service.name, service.project)
-    url, embedded = dburl.resolve(conf.database.connection, service)
+    url, embedded = dburl.resolve(conf.database.connection, service,
+                                  config.sources(conf))
     if conf.coordination.backend_url:
         masking.register_url(conf.coordination.backend_url)
     return operations.Context(

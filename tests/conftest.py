@@ -4,12 +4,14 @@ Service addresses come from the environment (defaults: this machine's
 MariaDB, PostgreSQL and RabbitMQ). A service that is down fails the test:
 CI must never pass by skipping.
 """
+import hashlib
 import json
 import os
 import pathlib
 import subprocess
 import sys
 import uuid
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -92,6 +94,53 @@ def make_db(tmp_path):
 @pytest.fixture
 def db_url(backend, make_db):
     return make_db(backend)
+
+
+def create_mysql_user(database_url, user, password):
+    """A MariaDB user with every right on database_url's database; returns drop().
+
+    The password is given as its mysql_native_password hash of the bytes
+    PyMySQL sends (latin-1), so any shape of password needs no SQL quoting.
+    """
+    name = sa.engine.make_url(database_url).database
+    digest = hashlib.sha1(hashlib.sha1(password.encode('latin-1')).digest()).hexdigest()
+    admin = sa.create_engine(MYSQL_URL + '/mysql', poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.execute(sa.text("CREATE USER '%s'@'%%' IDENTIFIED BY PASSWORD '*%s'"
+                             % (user, digest.upper())))
+        conn.execute(sa.text("GRANT ALL ON %s.* TO '%s'@'%%'" % (name, user)))
+
+    def drop():
+        with admin.begin() as conn:
+            conn.execute(sa.text("DROP USER IF EXISTS '%s'@'%%'" % user))
+        admin.dispose()
+    return drop
+
+
+def login_url(database_url, user, password, encoded=True):
+    """database_url (as root) with user and password; the password raw or
+    percent-encoded, as an operator may write it."""
+    return database_url.replace('root@', '%s:%s@' % (
+        user, quote(password, safe='') if encoded else password), 1)
+
+
+def password_forms(password):
+    """Every way a password could show in text: raw, percent-encoded, and
+    both as JSON strings carry them (non-ASCII escaped, quotes escaped)."""
+    forms = {password, quote(password, safe=''), quote(password)}
+    return forms | {json.dumps(form)[1:-1] for form in forms}
+
+
+@pytest.fixture
+def mysql_user():
+    """create_mysql_user, dropped after the test."""
+    drops = []
+
+    def make(database_url, user, password):
+        drops.append(create_mysql_user(database_url, user, password))
+    yield make
+    for drop in drops:
+        drop()
 
 
 def write_config(path, url=None, **sections):

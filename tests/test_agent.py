@@ -99,19 +99,12 @@ def remote(cli, topics):
 
 
 @pytest.fixture
-def secret_mysql(make_db):
+def secret_mysql(make_db, mysql_user):
     """A MariaDB database reached with a password."""
     url = make_db('mysql')
-    name = url.rsplit('/', 1)[1].split('?')[0]
-    user = name[-12:]
-    admin = sa.create_engine(conftest.MYSQL_URL + '/mysql', poolclass=sa.pool.NullPool)
-    with admin.begin() as conn:
-        conn.execute(sa.text("CREATE USER '%s'@'%%' IDENTIFIED BY '%s'" % (user, PASSWORD)))
-        conn.execute(sa.text("GRANT ALL ON %s.* TO '%s'@'%%'" % (name, user)))
-    yield url.replace('root@', '%s:%s@' % (user, PASSWORD))
-    with admin.begin() as conn:
-        conn.execute(sa.text("DROP USER '%s'@'%%'" % user))
-    admin.dispose()
+    user = sa.engine.make_url(url).database[-12:]
+    mysql_user(url, user, PASSWORD)
+    return conftest.login_url(url, user, PASSWORD)
 
 
 class Events:
@@ -207,6 +200,30 @@ def test_cli_without_credentials_drives_every_command(agents, remote, secret_mys
     assert PASSWORD not in everything
     assert 'audit: request=req-' in agent.log.read_text()
 
+
+
+@pytest.mark.parametrize('password', ['Xy/9#kq', 'k#9'], ids=['slash-hash', 'three-chars'])
+def test_agent_hides_passwords_of_any_shape(agents, remote, make_db, mysql_user, topics,
+                                            password):
+    url = make_db('mysql')
+    user = 'mk%s' % uuid.uuid4().hex[:10]
+    mysql_user(url, user, password)
+    agent = agents(conftest.login_url(url, user, password, encoded=False))
+    events = Events(topics[1])
+    try:
+        replies = [remote('mistral', '--json', 'upgrade', '+2'),
+                   remote('mistral', 'current', '--verbose')]
+        received = events.collect('db_manage.upgrade.end')
+    finally:
+        events.close()
+    assert [p.returncode for p in replies] == [0, 0], replies[0].stderr
+    masked = conftest.login_url(url, user, '***', encoded=False)
+    assert json.loads(replies[0].stdout)['database'] == masked
+    assert replies[1].stdout.startswith('Current revision(s) for %s:' % masked)
+    everything = (json.dumps(received) + agent.log.read_text()
+                  + ''.join(p.stdout + p.stderr for p in replies))
+    for form in conftest.password_forms(password):
+        assert form not in everything
 
 def test_two_agents_four_clis_apply_each_revision_once(agents, remote, make_db):
     url = make_db('mysql')

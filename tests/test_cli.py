@@ -75,6 +75,35 @@ def test_missing_config_file(cli, tmp_path):
         tmp_path / 'nope.conf')
 
 
+
+@pytest.mark.parametrize('where', ['config-file', 'config-dir', 'default-place'])
+def test_config_without_connection_is_a_usage_error(cli, tmp_path, where):
+    """The embedded database is for no configuration at all: a configuration
+    without [database] connection must not migrate a new ./mistral.sqlite."""
+    home = tmp_path / 'home'
+    folder = {'config-file': tmp_path, 'config-dir': tmp_path / 'mistral.conf.d',
+              'default-place': home / '.mistral'}[where]
+    folder.mkdir(parents=True, exist_ok=True)
+    conf = conftest.write_config(folder / 'mistral.conf', None, db_manage={'lock_timeout': 5})
+    args = {'config-file': ('--config-file', conf), 'config-dir': ('--config-dir', folder),
+            'default-place': ()}[where]
+    for command in (('upgrade', 'head'), ('--json', 'current')):
+        proc = cli.run('mistral', *args, *command, env={'HOME': str(home)})
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        error = (json.loads(proc.stdout)['error'] if '--json' in command
+                 else proc.stderr.strip().removeprefix('mistral-db-manage: error: '))
+        assert error.count('\n') == 0
+        assert error.startswith('no [database] connection in %s' % conf), error
+    assert not (tmp_path / 'mistral.sqlite').exists()
+
+
+def test_config_file_that_is_a_folder(cli, tmp_path):
+    proc = cli.run('mistral', 'upgrade', 'head', conf=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        'mistral-db-manage: error: cannot read config file %s: Is a directory' % tmp_path)
+    assert not (tmp_path / 'mistral.sqlite').exists()
+
 def test_malformed_url_is_masked(cli):
     proc = cli.run('mistral', 'current', url='mysql+nosuchdriver://u:hunter2@h/db')
     assert proc.returncode == 2
