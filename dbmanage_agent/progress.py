@@ -26,6 +26,7 @@ PostgreSQL and SQLite run each revision in one transaction and need none of
 this.
 """
 import dataclasses
+import hashlib
 import logging
 
 import sqlalchemy as sa
@@ -40,17 +41,31 @@ TABLE = 'dbmanage_progress'
 
 @dataclasses.dataclass
 class Interrupted:
-    """What the record says: ``revision`` stopped after ``steps_done`` steps."""
+    """What the record says: ``revision`` stopped after ``steps_done`` steps,
+    run from the revision file whose digest is ``digest`` (None in a record
+    an older dbmanage left)."""
     revision: str
     steps_done: int
+    digest: str | None = dataclasses.field(default=None, compare=False)
+    #: The table has no digest column yet.
+    legacy: bool = dataclasses.field(default=False, compare=False)
 
 
 def read(conn):
     """The record left by an interrupted run, or None."""
     if not sa.inspect(conn).has_table(TABLE):
         return None
-    row = conn.execute(sa.text('SELECT revision, steps_done FROM %s' % TABLE)).first()
-    return Interrupted(row[0], row[1]) if row else None
+    row = conn.execute(sa.text('SELECT * FROM %s' % TABLE)).mappings().first()
+    if row is None:
+        return None
+    return Interrupted(row['revision'], row['steps_done'], row.get('digest'),
+                       legacy='digest' not in row)
+
+
+def digest(script, revision):
+    """What the record keeps of a revision's file: a resume runs the same file."""
+    with open(script.get_revision(revision).path, 'rb') as source:
+        return hashlib.sha256(source.read()).hexdigest()[:16]
 
 
 def is_data(construct):
@@ -81,7 +96,10 @@ class Recorder:
         self.created = False
         self.skipped = []
         self.resume_at = None
+        self.script = script
+        self._last_done = None   # the last DDL statement a resume skipped
         found = read(conn)
+        self.legacy = found is not None and found.legacy
         if found is None:
             self.interrupted = None
             return
@@ -93,6 +111,14 @@ class Recorder:
             self.interrupted = None
         elif plan and found.revision == plan[0]:
             self.interrupted = found
+            now = digest(script, found.revision)
+            if found.digest is not None and found.digest != now:
+                raise errors.OperationFailed(
+                    'cannot resume revision %s: its file changed since the interrupted '
+                    'run (%s, was %s); put back the file that run used, or restore the '
+                    'backup taken before the upgrade' % (
+                        found.revision, script.get_revision(found.revision).path,
+                        'digest %s, now %s' % (found.digest, now)))
         else:
             raise errors.OperationFailed(
                 'table %s says revision %s was interrupted, but the database is '
@@ -108,6 +134,7 @@ class Recorder:
             table = getattr(construct, 'table', None)
             if self.revision is None or getattr(table, 'name', None) == version_table:
                 if self.resume_at is not None:
+                    self._verify_counted(self.resume_at, None)
                     LOG.warning('resuming revision %s: all its %d statement(s) were done',
                                 self.revision, self.resume_at)
                     self.resume_at = None
@@ -117,11 +144,14 @@ class Recorder:
             self.steps += 1
             if self.resume_at is not None and step < self.resume_at:
                 self.skipped.append(resume.describe(construct))
+                if not is_data(construct):
+                    self._last_done = (construct, execution_options)
                 return None
             if self.resume_at is not None and step == self.resume_at:
                 self.resume_at = None
                 done = not is_data(construct) and \
                     resume.state(self.conn, construct, execution_options) == resume.AFTER
+                self._verify_counted(step, construct if done else None)
                 LOG.warning('resuming revision %s after its %d recorded statement(s); '
                             'the next one was %s: %s', self.revision, step,
                             'already done' if done else 'not done',
@@ -144,6 +174,29 @@ class Recorder:
             return original_create_table(table, **kw)
         impl.create_table = create_table
 
+    def _verify_counted(self, counted, next_done):
+        """The record says ``counted`` statements are done: the last DDL
+        statement among them must have taken effect, or the record does not
+        describe this database (restored from a dump since, say), and
+        skipping what it counts would skip work never done. ``next_done`` is
+        the statement after them if it took effect too (it may have changed
+        the same table again)."""
+        last, self._last_done = self._last_done, None
+        if last is None:
+            return
+        construct, options = last
+        table = resume.table_of(construct, options)
+        if table is None or (next_done is not None and
+                             resume.table_of(next_done) in (None, table)):
+            return
+        if resume.state(self.conn, construct, options) != resume.AFTER:
+            raise errors.OperationFailed(
+                'cannot resume revision %s: table %s says its first %d statement(s) are '
+                'done, but %s has not taken effect (was the database restored from a '
+                'backup since?); if it was, drop table %s and run upgrade again, '
+                'otherwise restore the backup taken before the upgrade'
+                % (self.revision, TABLE, counted, resume.describe(construct), TABLE))
+
     def _count(self, steps_done):
         self.conn.execute(sa.text('UPDATE %s SET steps_done = :n' % TABLE),
                           {'n': steps_done})
@@ -156,18 +209,23 @@ class Recorder:
             self.interrupted = None
             return
         self.resume_at = None
+        mark = {'r': revision, 'd': digest(self.script, revision)}
+        if self.legacy:
+            self.conn.execute(sa.text('ALTER TABLE %s ADD COLUMN digest CHAR(16) NULL' % TABLE))
+            self.legacy = False
         if not self.created:
             # A primary key, as Galera and sql_require_primary_key want.
             self.conn.execute(sa.text(
                 'CREATE TABLE IF NOT EXISTS %s (id INTEGER NOT NULL PRIMARY KEY, '
-                'revision VARCHAR(64) NOT NULL, steps_done INTEGER NOT NULL)' % TABLE))
+                'revision VARCHAR(64) NOT NULL, steps_done INTEGER NOT NULL, '
+                'digest CHAR(16) NULL)' % TABLE))
             self.conn.execute(sa.text('DELETE FROM %s' % TABLE))
-            self.conn.execute(sa.text('INSERT INTO %s VALUES (1, :r, 0)' % TABLE),
-                              {'r': revision})
+            self.conn.execute(sa.text('INSERT INTO %s (id, revision, steps_done, digest) '
+                                      'VALUES (1, :r, 0, :d)' % TABLE), mark)
             self.created = True
         else:
-            self.conn.execute(sa.text('UPDATE %s SET revision = :r, steps_done = 0'
-                                      % TABLE), {'r': revision})
+            self.conn.execute(sa.text('UPDATE %s SET revision = :r, steps_done = 0, '
+                                      'digest = :d' % TABLE), mark)
         # Uncommitted until the revision's first DDL (or its end): a crash
         # before that leaves the previous revision's record, which names a
         # revision already applied, so the rerun starts this one afresh.

@@ -274,6 +274,20 @@ _CHECKS = [
 ]
 
 
+def table_of(construct, execution_options=None):
+    """The table a DDL statement changes, or None if this module cannot tell."""
+    hint = (execution_options or {}).get(HINT)
+    if hint:
+        return hint[1]
+    element = getattr(construct, 'element', None)
+    if isinstance(element, sa.Table):
+        return element.name
+    table = getattr(element, 'table', None)
+    if isinstance(table, sa.Table):
+        return table.name
+    return getattr(construct, 'table_name', None)
+
+
 def state(conn, construct, execution_options=None):
     """'after' or 'before' for one DDL statement; OperationFailed otherwise."""
     schema = _Schema(conn)

@@ -186,3 +186,83 @@ def test_eight_kills_of_the_program_converge(cli, make_db, tmp_path):
         resumed += 'resuming revision' in rerun.stderr
     assert resumed >= 1  # kills land inside revisions, not only between them
     assert conftest.schema_dump(url) == conftest.REFERENCE['lbaas'].read_text()
+
+
+# -- a record that no longer describes the database or the file ---------------
+
+def _revision_046(*operations):
+    return '\n'.join(['"""Test revision."""', 'from alembic import op',
+                      'import sqlalchemy as sa', '', "revision = '046'",
+                      "down_revision = '045'", '', '', 'def upgrade():']
+                     + ['    ' + o for o in operations]) + '\n'
+
+
+ADD_A = "op.add_column('workbooks_v2', sa.Column('dbm_a', sa.Integer))"
+ADD_B = "op.add_column('workbooks_v2', sa.Column('dbm_b', sa.Integer))"
+BLOCKED = "op.create_table('dbm_blocker', sa.Column('id', sa.Integer, primary_key=True))"
+
+
+def _interrupted_046(cli, make_db, chain_copy, *operations):
+    """A Mistral database at 045 whose run of 046 stopped after its first two
+    statements (the third met a table in its way), and the record it left.
+    Returns (url, env, admin engine)."""
+    url = make_db('mysql')
+    package, env = chain_copy
+    assert cli.run('mistral', 'upgrade', 'head', url=url, env=env).returncode == 0
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.execute(sa.text('CREATE TABLE dbm_blocker (id INT PRIMARY KEY)'))
+    versions = package / 'mistral' / 'versions'
+    (versions / '046_test.py').write_text(_revision_046(*operations))
+    failed = cli.run('mistral', 'upgrade', 'head', url=url, env=env)
+    assert failed.returncode == 1 and 'dbm_blocker' in failed.stderr, failed.stderr
+    with engine.connect() as conn:
+        assert progress.read(conn) == progress.Interrupted('046', 2)
+        conn.execute(sa.text('DROP TABLE dbm_blocker'))
+    return url, env, engine
+
+
+def _columns(engine):
+    with engine.connect() as conn:
+        return [c['name'] for c in sa.inspect(conn).get_columns('workbooks_v2')]
+
+
+def test_a_revision_file_edited_after_the_interruption_stops_the_resume(cli, make_db,
+                                                                        chain_copy):
+    url, env, engine = _interrupted_046(cli, make_db, chain_copy, ADD_A, ADD_B, BLOCKED)
+    package, _ = chain_copy
+    added_first = "op.add_column('workbooks_v2', sa.Column('dbm_first', sa.Integer))"
+    (package / 'mistral' / 'versions' / '046_test.py').write_text(
+        _revision_046(added_first, ADD_A, ADD_B, BLOCKED))
+    before = conftest.schema_dump(url)
+    proc = cli.run('mistral', 'upgrade', 'head', url=url, env=env)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and 'cannot resume revision 046: its file changed' in lines[0], lines
+    assert '046_test.py' in lines[0] and 'put back the file' in lines[0]
+    assert conftest.schema_dump(url) == before
+    engine.dispose()
+
+
+def test_a_database_restored_in_place_since_the_interruption_stops_the_resume(cli, make_db,
+                                                                             chain_copy):
+    """The operator restores the pre-upgrade dump over the database: its
+    tables go back to 045, but the record (not in the dump) stays. Skipping
+    what it counts would stamp 046 without its first two statements."""
+    url, env, engine = _interrupted_046(cli, make_db, chain_copy, ADD_A, ADD_B, BLOCKED)
+    assert {'dbm_a', 'dbm_b'} <= set(_columns(engine))
+    with engine.connect() as conn:   # the dump's effect on workbooks_v2
+        conn.execute(sa.text('ALTER TABLE workbooks_v2 DROP COLUMN dbm_a, DROP COLUMN dbm_b'))
+    before = conftest.schema_dump(url)
+    proc = cli.run('mistral', 'upgrade', 'head', url=url, env=env)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and 'cannot resume revision 046' in lines[0], lines
+    assert 'restored from a backup' in lines[0] and 'drop table dbmanage_progress' in lines[0]
+    assert conftest.schema_dump(url) == before
+    with engine.connect() as conn:
+        conn.execute(sa.text('DROP TABLE dbmanage_progress'))
+    proc = cli.run('mistral', 'upgrade', 'head', url=url, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert {'dbm_a', 'dbm_b'} <= set(_columns(engine))
+    engine.dispose()
