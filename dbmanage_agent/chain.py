@@ -82,6 +82,11 @@ class Chain:
         self.heads, self.branches = list(heads), list(branches)
         self.ordered = ordered   # None where Alembic's order needs Alembic
         self.linear = ordered is not None
+        # Alembic's reading of the same files, (script directory, (heads,
+        # branch points)), made once a command needs it (``runner``). Files
+        # that change make ``load`` answer with a new Chain, and so make
+        # Alembic read them again too: a process has one view of the chain.
+        self.alembic = None
 
     @classmethod
     def linear_from(cls, revisions):
@@ -277,14 +282,16 @@ def _from_files(versions_dir):
 
 def _from_alembic(service):
     from dbmanage_agent import runner
-    script = runner.script_directory(service)
-    heads, branches = runner.chain_summary(service)
+    script = runner.read_chain(service)
+    heads, branches = summary = runner.summarise(script)
     revisions = []
     for rev in script.walk_revisions():
         found = Revision(rev.revision, rev.down_revision, runner.describe(rev), rev.path)
         found.nextrev = list(rev.nextrev)
         revisions.append(found)
-    return Chain(revisions, heads, branches, None)
+    chain = Chain(revisions, heads, branches, None)
+    chain.alembic = (script, summary)
+    return chain
 
 
 def _index_path(folder):

@@ -2,6 +2,7 @@
 import collections
 import concurrent.futures
 import json
+import os
 import re
 import signal
 import socket
@@ -22,7 +23,8 @@ PASSWORD = 'Pw-%s' % uuid.uuid4().hex[:10]
 class Agent:
     """A dbmanage-agent process on its own topic."""
 
-    def __init__(self, tmp_path, url, service, topic, notify_topic, host):
+    def __init__(self, tmp_path, url, service, topic, notify_topic, host, env=None):
+        self.env = {**os.environ, **(env or {})}
         self.log = tmp_path / ('agent-%s.log' % host)
         self.conf = conftest.write_config(
             tmp_path / ('agent-%s.conf' % host), url,
@@ -37,7 +39,7 @@ class Agent:
     def start(self):
         self.proc = subprocess.Popen(
             [str(conftest.BIN / 'dbmanage-agent'), '--config-file', str(self.conf)],
-            stdout=open(self.log, 'a'), stderr=subprocess.STDOUT)
+            stdout=open(self.log, 'a'), stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + 30
         while 'serving' not in self.log.read_text():
             assert self.proc.poll() is None, self.log.read_text()
@@ -74,8 +76,8 @@ def topics():
 def agents(tmp_path, topics):
     started = []
 
-    def start(url, service='mistral', host='agent-a'):
-        agent = Agent(tmp_path, url, service, topics[0], topics[1], host).start()
+    def start(url, service='mistral', host='agent-a', env=None):
+        agent = Agent(tmp_path, url, service, topics[0], topics[1], host, env).start()
         started.append(agent)
         return agent
     yield start
@@ -341,6 +343,25 @@ def test_sigterm_lets_the_running_upgrade_finish(agents, remote, make_db):
     assert agent.proc.wait(60) == 0
     assert upgrade.returncode == 0, err
     assert 'Database is at 045 (head)' in out
+
+
+def test_a_revision_added_while_the_agent_runs_is_seen_by_every_command(
+        agents, remote, cli, chain_copy, make_db):
+    package, env = chain_copy
+    url = make_db('sqlite')
+    agents(url, env=env)
+    # The agent has read the chain both ways: as text and through Alembic.
+    assert remote('mistral', 'upgrade', '+1').returncode == 0
+    assert remote('mistral', 'heads').stdout.strip() == '045 (head)'
+    proc = cli.run('mistral', 'revision', '-m', 'added later', env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert (package / 'mistral' / 'versions' / '046_added_later.py').exists()
+    assert remote('mistral', 'heads').stdout.strip() == '046 (head)'
+    proc = remote('mistral', '--json', 'upgrade', 'head')
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data['heads'] == ['046'] and data['revision_after'] == ['046']
+    assert remote('mistral', 'current').stdout.strip() == '046 (head)'
 
 
 def test_cli_reply_queues_expire_quickly(agents, remote, make_db):
