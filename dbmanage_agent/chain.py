@@ -7,12 +7,17 @@ costs a few milliseconds, plus compiling each file once to be sure Python
 accepts it (as Alembic will need it to).
 
 What was read is kept in an index (a small JSON file in the user's cache
-directory, ``$XDG_CACHE_HOME/dbmanage``) together with the name, size and
-modification time of every file in the folder, the check Python itself makes
-of a bytecode cache. A command scans the folder and uses the index only if
-that scan matches it exactly: any file added, removed or changed (``revision``
-just run, an edit by hand) makes it read the files again and rewrite the
-index, so no answer comes from stale text. A long-lived process (the agent)
+directory, ``$XDG_CACHE_HOME/dbmanage``, made 0700) together with the name,
+size and modification time of every file in the folder, the check Python
+itself makes of a bytecode cache. A command scans the folder and uses the
+index only if that scan matches it exactly: any file added, removed or changed
+(``revision`` just run, an edit by hand) makes it read the files again and
+rewrite the index, so no answer comes from stale text. The index stands for
+the files' text, so it is used only where no one but this user can have
+written it: an index that is a symbolic link, or a folder or index owned by
+another user or writable by group or others, is ignored and the files are
+read. Nothing is written into a folder that is not the user's alone; in one
+that is, a fresh index replaces an ignored one. A long-lived process (the agent)
 keeps the chain in memory, and watches the folder (inotify) instead of
 scanning it on every call.
 
@@ -23,13 +28,16 @@ dependencies), makes ``load`` hand the whole chain to Alembic instead, so an
 answer is never silently different from Alembic's. Alembic remains the only
 thing that migrates.
 """
+import contextlib
 import dataclasses
+import errno
 import hashlib
 import importlib.util
 import json
 import logging
 import os
 import re
+import stat
 import threading
 
 from dbmanage_agent import errors
@@ -82,6 +90,11 @@ class Chain:
         self.heads, self.branches = list(heads), list(branches)
         self.ordered = ordered   # None where Alembic's order needs Alembic
         self.linear = ordered is not None
+        # Alembic's reading of the same files, (script directory, (heads,
+        # branch points)), made once a command needs it (``runner``). Files
+        # that change make ``load`` answer with a new Chain, and so make
+        # Alembic read them again too: a process has one view of the chain.
+        self.alembic = None
 
     @classmethod
     def linear_from(cls, revisions):
@@ -220,12 +233,12 @@ def _compiles(path, text):
     the file is compiled here.
     """
     try:
-        stat = path.stat()
+        st = path.stat()
         with open(importlib.util.cache_from_source(str(path)), 'rb') as cached:
             header = cached.read(16)
         if (header[:4] == importlib.util.MAGIC_NUMBER and header[4:8] == bytes(4)
-                and header[8:12] == (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, 'little')
-                and header[12:16] == (stat.st_size & 0xFFFFFFFF).to_bytes(4, 'little')):
+                and header[8:12] == (int(st.st_mtime) & 0xFFFFFFFF).to_bytes(4, 'little')
+                and header[12:16] == (st.st_size & 0xFFFFFFFF).to_bytes(4, 'little')):
             return True
     except (OSError, ValueError):
         pass
@@ -277,14 +290,16 @@ def _from_files(versions_dir):
 
 def _from_alembic(service):
     from dbmanage_agent import runner
-    script = runner.script_directory(service)
-    heads, branches = runner.chain_summary(service)
+    script = runner.read_chain(service)
+    heads, branches = summary = runner.summarise(script)
     revisions = []
     for rev in script.walk_revisions():
         found = Revision(rev.revision, rev.down_revision, runner.describe(rev), rev.path)
         found.nextrev = list(rev.nextrev)
         revisions.append(found)
-    return Chain(revisions, heads, branches, None)
+    chain = Chain(revisions, heads, branches, None)
+    chain.alembic = (script, summary)
+    return chain
 
 
 def _index_path(folder):
@@ -294,11 +309,63 @@ def _index_path(folder):
     return os.path.join(cache, 'dbmanage', 'chain-%s.json' % key)
 
 
+class _NotOurs(OSError):
+    """Someone other than this user could have written the index."""
+
+
+_DISTRUSTED = set()   # paths already logged: once per process is enough
+
+
+def _not_ours(path, why):
+    if path not in _DISTRUSTED:
+        _DISTRUSTED.add(path)
+        LOG.debug('chain index %s not used (%s): the revision files are read', path, why)
+    return _NotOurs(path)
+
+
+def _check_ours(st, path):
+    # The index is trusted as the files' own text: only an index that no
+    # one but this user can have written may stand for them.
+    if st.st_uid != os.geteuid():
+        raise _not_ours(path, 'owned by uid %d' % st.st_uid)
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise _not_ours(path, 'writable by others')
+
+
+@contextlib.contextmanager
+def _cache(index_path, create=False):
+    """The index's folder (a descriptor), if only this user writes in it."""
+    folder = os.path.dirname(index_path)
+    if create:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        _check_ours(os.fstat(fd), folder)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _read_index(path):
+    with _cache(path) as folder:
+        try:
+            fd = os.open(os.path.basename(path), os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise _not_ours(path, 'a symbolic link')
+            raise
+    with open(fd, encoding='utf-8') as index:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _not_ours(path, 'not a regular file')
+        _check_ours(st, path)
+        return json.load(index)
+
+
 def _from_index(folder, signature):
     """The chain the index holds for exactly this folder state, or None."""
     try:
-        with open(_index_path(folder), encoding='utf-8') as index:
-            kept = json.load(index)
+        kept = _read_index(_index_path(folder))
         if kept['folder'] != str(folder) or kept['signature'] != _jsonable(signature):
             return None
         return Chain.linear_from([Revision(rev, down, description, os.path.join(folder, name))
@@ -312,12 +379,19 @@ def _keep_index(folder, signature, chain):
     kept = {'folder': str(folder), 'signature': _jsonable(signature),
             'revisions': [[r.revision, r.down_revision, r.description,
                            os.path.basename(r.path)] for r in chain.by_id.values()]}
+    name = os.path.basename(path)
+    scratch = '%s.%d' % (name, os.getpid())
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        scratch = '%s.%d' % (path, os.getpid())
-        with open(scratch, 'w', encoding='utf-8') as index:
-            json.dump(kept, index)
-        os.replace(scratch, path)   # readers see the old index or the new one
+        with _cache(path, create=True) as cache:
+            fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
+                         0o600, dir_fd=cache)
+            with open(fd, 'w', encoding='utf-8') as index:
+                json.dump(kept, index)
+            # Readers see the old index or the new one; a link or a file
+            # not ours in the folder is replaced, never written through.
+            os.replace(scratch, name, src_dir_fd=cache, dst_dir_fd=cache)
+    except _NotOurs:
+        pass   # said once by _not_ours
     except OSError as exc:
         LOG.debug('chain index not kept: %s', exc)
 

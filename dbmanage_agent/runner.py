@@ -12,7 +12,6 @@ share it: every one of them, offline SQL rendering included, runs under
 and never wait for it.
 """
 import dataclasses
-import functools
 import importlib.util
 import io
 import pathlib
@@ -20,6 +19,7 @@ import threading
 import time
 import warnings
 
+from dbmanage_agent import chain
 from dbmanage_agent import errors
 from dbmanage_agent.result import Applied
 
@@ -39,9 +39,36 @@ def alembic_config(service, output=None, **attributes):
     return cfg
 
 
-@functools.lru_cache(maxsize=None)
 def script_directory(service):
-    """The service's chain; CheckFailed if its revisions do not form a graph."""
+    """The service's chain; CheckFailed if its revisions do not form a graph.
+
+    Alembic reads the files of the chain ``chain.load`` answers with, once:
+    whatever makes that answer change (a revision added while the agent
+    runs) makes Alembic read them again, so the commands that migrate and
+    those that only read never see two different chains.
+    """
+    return _reading(service)[0]
+
+
+def chain_summary(service):
+    """(heads, branch points) of the service's chain."""
+    return _reading(service)[1]
+
+
+_READING = threading.Lock()
+
+
+def _reading(service):
+    found = chain.load(service)
+    with _READING:
+        if found.alembic is None:
+            script = read_chain(service)
+            found.alembic = (script, summarise(script))
+        return found.alembic
+
+
+def read_chain(service):
+    """Alembic's script directory, every revision file loaded and linked."""
     from alembic.script import ScriptDirectory
     with warnings.catch_warnings():
         # Alembic only warns about a down_revision that names no revision,
@@ -65,10 +92,8 @@ def ordered_revisions(script):
     return list(reversed(list(script.walk_revisions())))
 
 
-@functools.lru_cache(maxsize=None)
-def chain_summary(service):
-    """(heads, branch points) of the service's chain, computed once."""
-    script = script_directory(service)
+def summarise(script):
+    """(heads, branch points) of a script directory."""
     return (sorted(script.get_heads()),
             sorted(r.revision for r in script.walk_revisions() if r.is_branch_point))
 
@@ -285,8 +310,6 @@ def write_revision(service, message, rev_id=None, upgrades=None):
     script.file_template = '%(rev)s_%(slug)s'
     made = script.generate_revision(rev_id, message, head='head',
                                     upgrades=upgrades)
-    script_directory.cache_clear()
-    chain_summary.cache_clear()
     return made.path
 
 

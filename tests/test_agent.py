@@ -2,6 +2,7 @@
 import collections
 import concurrent.futures
 import json
+import os
 import re
 import signal
 import socket
@@ -22,11 +23,13 @@ PASSWORD = 'Pw-%s' % uuid.uuid4().hex[:10]
 class Agent:
     """A dbmanage-agent process on its own topic."""
 
-    def __init__(self, tmp_path, url, service, topic, notify_topic, host):
+    def __init__(self, tmp_path, url, service, topic, notify_topic, host, env=None,
+                 transport_url=conftest.RABBIT_URL):
+        self.env = {**os.environ, **(env or {})}
         self.log = tmp_path / ('agent-%s.log' % host)
         self.conf = conftest.write_config(
             tmp_path / ('agent-%s.conf' % host), url,
-            DEFAULT={'transport_url': conftest.RABBIT_URL},
+            DEFAULT={'transport_url': transport_url},
             # Replaying the chain: these tests stop agents inside revisions.
             db_manage={'service': service, 'topic': topic, 'host': host,
                        'lock_timeout': 120, 'fresh_install': 'chain'},
@@ -34,10 +37,12 @@ class Agent:
                                           'topics': notify_topic})
         self.proc = None
 
-    def start(self):
+    def start(self, wait=True):
         self.proc = subprocess.Popen(
             [str(conftest.BIN / 'dbmanage-agent'), '--config-file', str(self.conf)],
-            stdout=open(self.log, 'a'), stderr=subprocess.STDOUT)
+            stdout=open(self.log, 'a'), stderr=subprocess.STDOUT, env=self.env)
+        if not wait:
+            return self
         deadline = time.monotonic() + 30
         while 'serving' not in self.log.read_text():
             assert self.proc.poll() is None, self.log.read_text()
@@ -74,8 +79,8 @@ def topics():
 def agents(tmp_path, topics):
     started = []
 
-    def start(url, service='mistral', host='agent-a'):
-        agent = Agent(tmp_path, url, service, topics[0], topics[1], host).start()
+    def start(url, service='mistral', host='agent-a', env=None):
+        agent = Agent(tmp_path, url, service, topics[0], topics[1], host, env).start()
         started.append(agent)
         return agent
     yield start
@@ -358,6 +363,114 @@ def test_sigterm_lets_the_running_upgrade_finish(agents, remote, make_db):
     assert agent.proc.wait(60) == 0
     assert upgrade.returncode == 0, err
     assert 'Database is at 045 (head)' in out
+
+
+def test_a_revision_added_while_the_agent_runs_is_seen_by_every_command(
+        agents, remote, cli, chain_copy, make_db):
+    package, env = chain_copy
+    url = make_db('sqlite')
+    agents(url, env=env)
+    # The agent has read the chain both ways: as text and through Alembic.
+    assert remote('mistral', 'upgrade', '+1').returncode == 0
+    assert remote('mistral', 'heads').stdout.strip() == '045 (head)'
+    proc = cli.run('mistral', 'revision', '-m', 'added later', env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert (package / 'mistral' / 'versions' / '046_added_later.py').exists()
+    assert remote('mistral', 'heads').stdout.strip() == '046 (head)'
+    proc = remote('mistral', '--json', 'upgrade', 'head')
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data['heads'] == ['046'] and data['revision_after'] == ['046']
+    assert remote('mistral', 'current').stdout.strip() == '046 (head)'
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_ends_an_agent_that_cannot_reach_the_broker(tmp_path, make_db, topics, signum):
+    agent = Agent(tmp_path, make_db('sqlite'), 'mistral', topics[0], topics[1], 'agent-a',
+                  transport_url='rabbit://guest:guest@127.0.0.1:%d/' % _free_port())
+    agent.start(wait=False)
+    time.sleep(2)   # retrying the broker by now
+    agent.proc.send_signal(signum)
+    try:
+        code = agent.proc.wait(10)
+    except subprocess.TimeoutExpired:
+        agent.kill()
+        raise AssertionError('still running 10 s after the signal: %s'
+                             % agent.log.read_text()[-2000:])
+    log = agent.log.read_text()
+    assert code == 0, log
+    assert log.count('signal %d' % signum) == 1, log
+    assert 'serving' not in log
+
+
+class SlowBroker:
+    """The real broker behind a relay that holds the first connection back
+    ``delay`` seconds, as a slow network does to an agent starting up."""
+
+    def __init__(self, delay):
+        self.upstream = conftest.RABBIT_URL.split('@')[-1].split('/')[0].split(':')
+        self.listener = socket.create_server(('127.0.0.1', 0))
+        self.url = 'rabbit://guest:guest@127.0.0.1:%d/' % self.listener.getsockname()[1]
+        self.delays = [delay]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            delay = self.delays.pop() if self.delays else 0
+            threading.Thread(target=self._relay, args=(client, delay), daemon=True).start()
+
+    def _relay(self, client, delay):
+        time.sleep(delay)
+        server = socket.create_connection((self.upstream[0], int(self.upstream[1])))
+        threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+        self._pump(client, server)
+
+    @staticmethod
+    def _pump(source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.listener.close()
+
+
+def test_serving_is_logged_once_requests_are_taken(tmp_path, cli, make_db, topics):
+    url = make_db('sqlite')
+    conf = conftest.write_config(
+        tmp_path / 'quick.conf', None, DEFAULT={'transport_url': conftest.RABBIT_URL},
+        db_manage={'use_agent': 'true', 'topic': topics[0], 'rpc_connect_timeout': 3})
+    for attempt in range(3):
+        broker = SlowBroker(delay=1.5)
+        agent = Agent(tmp_path, url, 'mistral', topics[0], topics[1], 'agent-%d' % attempt,
+                      transport_url=broker.url)
+        try:
+            agent.start()   # returns on the serving line
+            proc = cli.run('mistral', 'heads', conf=conf)
+            assert (proc.returncode, proc.stdout.strip()) == (0, '045 (head)'), proc.stderr
+        finally:
+            agent.stop()
+            broker.close()
 
 
 def test_cli_reply_queues_expire_quickly(agents, remote, make_db):

@@ -1,5 +1,6 @@
 """Read-only commands: the chain read as text and one driver query agree with Alembic."""
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -116,6 +117,49 @@ def test_the_index_answers_only_for_the_files_it_was_made_from(chain_copy):
     assert [r.description for r in chain.load(service).ordered[:2]] == [
         'New.', chain.read_file(service.versions_dir / kept['revisions'][-1][3])[2]]
     assert json.loads(index.read_text())['revisions'][-1][:2] == ['046', '045']
+
+
+def _forge(index, kept):
+    """The index, rewritten to drop the head: it would answer 044."""
+    forged = dict(kept, revisions=[r for r in kept['revisions'] if r[0] != '045'])
+    index.write_text(json.dumps(forged))
+
+
+def _link_elsewhere(index):
+    elsewhere = index.parent.parent / 'elsewhere.json'
+    index.rename(elsewhere)
+    index.symlink_to(elsewhere)
+
+
+@pytest.mark.parametrize('unsafe', [
+    lambda index: index.parent.chmod(0o770),             # the group writes in the folder
+    lambda index: os.chown(index.parent, 4242, 4242),    # another user's folder
+    lambda index: index.chmod(0o666),                    # anybody writes the index
+    lambda index: os.chown(index, 4242, 4242),           # another user's index
+    lambda index: _link_elsewhere(index),                # a link to a file elsewhere
+], ids=['group-writable-folder', 'folder-of-another-user', 'world-writable-index',
+        'index-of-another-user', 'symlinked-index'])
+def test_an_index_others_could_write_is_ignored(chain_copy, tmp_path, monkeypatch, unsafe):
+    package, env = chain_copy
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
+    service = types.SimpleNamespace(versions_dir=package / 'mistral' / 'versions')
+    assert chain.load(service).heads == ['045']
+    index = pathlib.Path(chain._index_path(service.versions_dir))
+    assert index.parent.stat().st_mode & 0o777 == 0o700
+    kept = json.loads(index.read_text())
+    _forge(index, kept)
+    chain._LOADED.clear()
+    assert chain.load(service).heads == ['044']    # the index of the user's own cache answers
+    unsafe(index)
+    forged = index.read_bytes()
+    chain._LOADED.clear()
+    assert chain.load(service).heads == ['045']
+    folder = index.parent.stat()
+    if folder.st_uid != os.geteuid() or folder.st_mode & 0o022:
+        assert index.read_bytes() == forged          # nothing written into a folder not ours
+    else:                                            # a fresh index of the user's own
+        assert not index.is_symlink() and index.stat().st_mode & 0o777 == 0o600
+        assert index.stat().st_uid == os.geteuid() and index.read_bytes() != forged
 
 
 def test_driver_reads_what_alembic_reads(backend, make_db):
