@@ -24,25 +24,26 @@ import sqlalchemy as sa
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dbmanage_agent import locks  # noqa: E402
-from dbmanage_agent import operations  # noqa: E402
-from dbmanage_agent import services  # noqa: E402
+from dbmanage import locks  # noqa: E402
+from dbmanage import commands  # noqa: E402
+from dbmanage import services  # noqa: E402
 from tests import conftest  # noqa: E402
 
 _HOLDER = '''
 import sys, time
 sys.path.insert(0, %(root)r)
 from bench.locks import context
-from dbmanage_agent import locks, operations
+from dbmanage import locks
+from dbmanage import commands
 ctx = context(%(url)r, %(lease)r, %(coordination)r)
-with operations.linked(ctx) as link, locks.held(ctx, link, 'req-bench-holder'):
+with commands.linked(ctx) as link, locks.held(ctx, link, 'req-bench-holder'):
     print('held', flush=True)
     time.sleep(600)
 '''
 
 
 def context(url, lease, coordination=None):
-    return operations.Context(service=services.get('mistral'), url=url, host='bench',
+    return commands.Context(service=services.get('mistral'), url=url, host='bench',
                               lock_lease=lease, lock_timeout=120,
                               coordination_url=coordination)
 
@@ -72,7 +73,7 @@ def _database(kind, galera_port):
 
 def acquire_times(ctx, repeat):
     times = []
-    with operations.linked(ctx) as link:
+    with commands.linked(ctx) as link:
         for _ in range(repeat):
             started = time.perf_counter()
             with locks.held(ctx, link, 'req-bench'):
@@ -92,7 +93,7 @@ def takeover_time(url, other, lease, coordination):
     holder.wait()
     killed = time.perf_counter()
     ctx = context(other, lease, coordination)
-    with operations.linked(ctx) as link, locks.held(ctx, link, 'req-bench-waiter'):
+    with commands.linked(ctx) as link, locks.held(ctx, link, 'req-bench-waiter'):
         took = time.perf_counter() - killed
     return took
 

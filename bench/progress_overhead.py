@@ -21,7 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
 
-from dbmanage_agent import dburl, progress, runner, services  # noqa: E402
+from dbmanage import services  # noqa: E402
+from dbmanage.db import urls  # noqa: E402
+from dbmanage.migrate import journal  # noqa: E402
+from dbmanage.migrate import runner  # noqa: E402
 from tests import conftest  # noqa: E402
 
 
@@ -43,7 +46,7 @@ class _NoRecord:
 
 def _run(service, record):
     url, drop = conftest.create_database('mysql', pathlib.Path(tempfile.mkdtemp()))
-    engine = dburl.create_engine(url, 10)
+    engine = urls.create_engine(url, 10)
     statements, in_record = [0], [0.0]
 
     def before(conn, cursor, statement, *args):
@@ -51,19 +54,19 @@ def _run(service, record):
 
     def after(conn, cursor, statement, *args):
         statements[0] += 1
-        if progress.TABLE in statement:
+        if journal.TABLE in statement:
             in_record[0] += time.perf_counter() - conn.info['started']
     event.listen(engine, 'before_cursor_execute', before)
     event.listen(engine, 'after_cursor_execute', after)
-    original = progress.Recorder
-    progress.Recorder = original if record else _NoRecord
+    original = journal.Recorder
+    journal.Recorder = original if record else _NoRecord
     try:
         with engine.connect() as conn:
             started = time.perf_counter()
             runner.upgrade(conn, services.get(service), 'head')
             elapsed = time.perf_counter() - started
     finally:
-        progress.Recorder = original
+        journal.Recorder = original
         engine.dispose()
         drop()
     return elapsed, statements[0], in_record[0]

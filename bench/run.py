@@ -204,8 +204,8 @@ def bench_agent(repeat, tmp, bindir):
                               tmp, check=False) for _ in range(repeat)]
         code = ('import json,sys,time\n'
                 'from dbmanage_cli import main\n'
-                'from dbmanage_agent import config, services\n'
-                'from dbmanage_agent.rpc import rpcapi\n'
+                'from dbmanage import config, services\n'
+                'from dbmanage_agent import rpcapi\n'
                 'main.CONF.register_cli_opts(main.cli_opts)\n'
                 'config.load(["--config-file", sys.argv[1], "current"], "mistral", "x")\n'
                 'api = rpcapi.AgentAPI(main.CONF, services.get("mistral"))\n'

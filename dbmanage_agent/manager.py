@@ -16,12 +16,12 @@ import logging
 import re
 import threading
 
-from dbmanage_agent import config
-from dbmanage_agent import dburl
-from dbmanage_agent import errors
-from dbmanage_agent import masking
-from dbmanage_agent import operations
-from dbmanage_agent.result import Result
+from dbmanage import config
+from dbmanage.db import urls
+from dbmanage import errors
+from dbmanage import masking
+from dbmanage import commands
+from dbmanage.result import Result
 
 LOG = logging.getLogger(__name__)
 API_VERSION = '1.2'
@@ -35,11 +35,11 @@ _PATTERNS = {'revision': re.compile(r'^%s(?::%s)?$' % (_TOKEN, _TOKEN)),
 
 def build_context(conf, service, emit=None):
     masking.register_names(service.name, service.project)
-    url, embedded = dburl.resolve(conf.database.connection, service,
+    url, embedded = urls.resolve(conf.database.connection, service,
                                   config.sources(conf))
     if conf.coordination.backend_url:
         masking.register_url(conf.coordination.backend_url)
-    return operations.Context(
+    return commands.Context(
         service=service, url=url, embedded=embedded,
         host=conf.db_manage.host,
         lock_timeout=conf.db_manage.lock_timeout,
@@ -76,10 +76,10 @@ class AgentManager:
                             host=self.context.host, request_id=request_id,
                             exit_code=exc.exit_code, error=exc.message)
         else:
-            if command in operations.WRITES and not args.get('sql'):
+            if command in commands.WRITES and not args.get('sql'):
                 result = self._write(command, args, request_id)
             else:
-                result = operations.execute(self.context, command, args, request_id)
+                result = commands.execute(self.context, command, args, request_id)
         _audit(ctxt, result)
         return result.to_dict()
 
@@ -115,7 +115,7 @@ class AgentManager:
                                 '%s did not start within %.0f s (lock_timeout)'
                                 % (command, self.context.lock_timeout))
         try:
-            return operations.execute(self.context, command, args, request_id)
+            return commands.execute(self.context, command, args, request_id)
         finally:
             self._write_lock.release()
 

@@ -9,11 +9,11 @@ import sys
 
 from oslo_config import cfg
 
-from dbmanage_agent import config
-from dbmanage_agent import errors
-from dbmanage_agent import masking
-from dbmanage_agent import services
-from dbmanage_agent.rpc import rpcapi
+from dbmanage import config
+from dbmanage import errors
+from dbmanage import masking
+from dbmanage import services
+from dbmanage_agent import rpcapi
 from dbmanage_cli import output
 
 CONF = config.CONF
@@ -110,8 +110,8 @@ def _api(service):
         progress = output.Progress(service.program)
     if use_agent:
         return rpcapi.AgentAPI(CONF, service, emit=progress)
-    from dbmanage_agent import inprocess
-    return inprocess.LocalAPI(CONF, service, emit=progress)
+    from dbmanage_agent import local
+    return local.LocalAPI(CONF, service, emit=progress)
 
 
 def do_revision(api, service, args):
@@ -122,7 +122,7 @@ def do_revision(api, service, args):
             return found
         upgrades = found.details['upgrade_code']
         differences = found.details['differences']
-    from dbmanage_agent import runner  # revision files are always local
+    from dbmanage.migrate import runner  # revision files are always local
     path = runner.write_revision(service, args.message, rev_id=args.rev_id,
                                  upgrades=upgrades)
     return output.local_result(service, 'revision', path=path,

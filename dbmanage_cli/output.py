@@ -2,10 +2,10 @@
 import json
 import sys
 
-from dbmanage_agent import masking
-from dbmanage_agent.locks.holders import describe
-from dbmanage_agent.result import Result
-from dbmanage_cli import plan_text
+from dbmanage import masking
+from dbmanage.locks.holders import describe
+from dbmanage.result import Result
+from dbmanage.plan import text as plan_text
 
 
 def local_result(service, command, **details):

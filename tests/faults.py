@@ -34,10 +34,10 @@ import zlib
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from dbmanage_agent import dburl
-from dbmanage_agent import operations
-from dbmanage_agent import runner
-from dbmanage_agent import services
+from dbmanage.db import urls
+from dbmanage import commands
+from dbmanage.migrate import runner
+from dbmanage import services
 from tests import conftest
 
 
@@ -215,7 +215,7 @@ def _upgrade(url, service, revision, crash_at=None, texts=None):
     Returns the number of statements run once the revision was announced
     (and appends their SQL to ``texts`` if given).
     """
-    engine = dburl.create_engine(url, 10)
+    engine = urls.create_engine(url, 10)
     seen = [None]  # None until the revision is announced
 
     def armed(revision_id):
@@ -253,8 +253,8 @@ def crash(url, service, revision, k):
 
 def rerun(url, service, revision):
     """The normal command path, as an operator's rerun."""
-    ctx = operations.Context(service=services.get(service), url=url, host='faults')
-    result = operations.execute(ctx, 'upgrade', {'revision': revision})
+    ctx = commands.Context(service=services.get(service), url=url, host='faults')
+    result = commands.execute(ctx, 'upgrade', {'revision': revision})
     if ctx._engine is not None:
         ctx._engine.dispose()
     return result

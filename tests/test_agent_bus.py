@@ -464,8 +464,8 @@ def test_agent_too_old_for_a_method_runs_nothing(bus, make_db):
     _, log = one.agent(url)
     code = ('import sys\n'
             'from dbmanage_cli import main\n'
-            'from dbmanage_agent import config, errors, services\n'
-            'from dbmanage_agent.rpc import rpcapi\n'
+            'from dbmanage import config, errors, services\n'
+            'from dbmanage_agent import rpcapi\n'
             'main.CONF.register_cli_opts(main.cli_opts)\n'
             'config.load(["--config-file", sys.argv[1], "heads"], "mistral", "x")\n'
             'api = rpcapi.AgentAPI(main.CONF, services.get("mistral"))\n'
@@ -483,8 +483,10 @@ def test_agent_too_old_for_a_method_runs_nothing(bus, make_db):
 
 def test_audit_line_marks_and_sanitises_claimed_fields(tmp_path, caplog):
     import logging
-    from dbmanage_agent import manager, operations, services
-    ctx = operations.Context(service=services.get('mistral'), host='test',
+    from dbmanage_agent import manager
+    from dbmanage import commands
+    from dbmanage import services
+    ctx = commands.Context(service=services.get('mistral'), host='test',
                              url='sqlite:///%s' % (tmp_path / 'audit.sqlite'))
     endpoint = manager.AgentManager(ctx)
     with caplog.at_level(logging.INFO, logger='dbmanage_agent.manager'):

@@ -10,12 +10,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from dbmanage_agent import baseline
-from dbmanage_agent import chain
-from dbmanage_agent import driver
-from dbmanage_agent import locks
-from dbmanage_agent import operations
-from dbmanage_agent import services
+from dbmanage.migrate import baseline
+from dbmanage import chain
+from dbmanage.db import driver
+from dbmanage import locks
+from dbmanage import commands
+from dbmanage import services
 from tests import conftest
 from tests import inprocess
 
@@ -23,7 +23,7 @@ SERVICES = ('mistral', 'lbaas')
 
 
 def _upgrade(service, url, fresh_install='baseline'):
-    result = operations.execute(inprocess.context(service, url, fresh_install=fresh_install),
+    result = commands.execute(inprocess.context(service, url, fresh_install=fresh_install),
                                 'upgrade', {'revision': 'head'})
     assert result.ok, result.error
     return result
@@ -172,8 +172,8 @@ def test_a_fresh_install_that_loses_its_connection_is_retried(make_db, caplog):
     url = make_db('mysql')
     ctx = inprocess.context('mistral', url, lock_timeout=60)
     done = []
-    with operations.linked(ctx) as link, locks.held(ctx, link, 'req-test-holder'):
-        runner = threading.Thread(target=lambda: done.append(operations.execute(
+    with commands.linked(ctx) as link, locks.held(ctx, link, 'req-test-holder'):
+        runner = threading.Thread(target=lambda: done.append(commands.execute(
             inprocess.context('mistral', url, lock_timeout=60), 'upgrade',
             {'revision': 'head'})))
         runner.start()
@@ -298,7 +298,7 @@ def test_a_marker_of_another_head_than_the_version_row_stops_the_run(make_db):
         conn.exec_driver_sql(baseline.marker('044'))
     engine.dispose()
     before = conftest.schema_dump(url), _all_rows(url)
-    result = operations.execute(inprocess.context('mistral', url), 'upgrade',
+    result = commands.execute(inprocess.context('mistral', url), 'upgrade',
                                 {'revision': 'head'})
     assert not result.ok and result.exit_code == 1
     assert 'interrupted' in result.error and '\n' not in result.error
@@ -355,5 +355,5 @@ def test_a_postgresql_baseline_installs_in_the_roles_schema(service, own_schema)
     assert {schema for schema, _ in tables} == {'app'}
     assert conftest.schema_dump(fast) == conftest.schema_dump(replayed)
     assert _all_rows(fast) == _all_rows(replayed)
-    current = operations.execute(inprocess.context(service, fast), 'current')
+    current = commands.execute(inprocess.context(service, fast), 'current')
     assert current.ok and current.revision_after == current.heads, current.error

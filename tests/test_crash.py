@@ -11,8 +11,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from dbmanage_agent import progress
-from dbmanage_agent import resume
+from dbmanage.migrate import journal
+from dbmanage.migrate import resume
 from tests import conftest
 from tests import faults
 from tests import inprocess
@@ -42,13 +42,13 @@ def test_a_healthy_run_checks_and_skips_nothing(service, make_db, monkeypatch):
     events = []
     ctx = inprocess.context(service, url, fresh_install='chain',
                             emit=lambda name, payload: events.append(payload))
-    result = inprocess.operations.execute(ctx, 'upgrade', {'revision': 'head'})
+    result = inprocess.commands.execute(ctx, 'upgrade', {'revision': 'head'})
     assert result.ok, result.error
     assert checks == []
     assert result.resumed == {}
     assert all(a.resumed == [] for a in result.applied)
     assert [e['resumed'] for e in events if 'remaining' in e] == [[]] * len(result.applied)
-    assert progress.TABLE not in _tables(url)
+    assert journal.TABLE not in _tables(url)
 
 
 def _crash_after_create_protocol(url, scratch):
@@ -57,7 +57,7 @@ def _crash_after_create_protocol(url, scratch):
     faults._upgrade(scratch, 'lbaas', '35dee79d5865', texts=texts)
     k = next(i for i, t in enumerate(texts, 1) if t.startswith('\nCREATE TABLE protocol'))
     assert faults.crash(url, 'lbaas', '35dee79d5865', k)
-    steps = [t for t in texts[:k] if progress.TABLE not in t]
+    steps = [t for t in texts[:k] if journal.TABLE not in t]
     return len(steps) - 1
 
 
@@ -67,7 +67,7 @@ def test_a_resumed_run_says_so(cli, make_db):
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         # CREATE TABLE protocol is done, but the count before it is recorded.
-        assert progress.read(conn) == progress.Interrupted('35dee79d5865', steps)
+        assert journal.read(conn) == journal.Interrupted('35dee79d5865', steps)
     engine.dispose()
     proc = cli.run('lbaas', '--json', 'upgrade', '35dee79d5865', url=url)
     assert proc.returncode == 0, proc.stderr
@@ -76,7 +76,7 @@ def test_a_resumed_run_says_so(cli, make_db):
     assert result['resumed']['skipped'][-1].startswith('CREATE TABLE protocol')
     assert result['applied'][0]['resumed'] == result['resumed']['skipped']
     assert proc.stderr.count('resuming revision 35dee79d5865') == 1
-    assert progress.TABLE not in _tables(url)
+    assert journal.TABLE not in _tables(url)
 
 
 def test_a_schema_changed_by_hand_stops_the_resume(make_db):
@@ -86,7 +86,7 @@ def test_a_schema_changed_by_hand_stops_the_resume(make_db):
     with engine.connect() as conn:
         conn.execute(sa.text('ALTER TABLE protocol DROP COLUMN description'))
     engine.dispose()
-    result = inprocess.operations.execute(inprocess.context('lbaas', url), 'upgrade',
+    result = inprocess.commands.execute(inprocess.context('lbaas', url), 'upgrade',
                                           {'revision': 'head'})
     assert not result.ok
     assert 'table protocol' in result.error and 'restore the backup' in result.error
@@ -217,7 +217,7 @@ def _interrupted_046(cli, make_db, chain_copy, *operations):
     failed = cli.run('mistral', 'upgrade', 'head', url=url, env=env)
     assert failed.returncode == 1 and 'dbm_blocker' in failed.stderr, failed.stderr
     with engine.connect() as conn:
-        assert progress.read(conn) == progress.Interrupted('046', 2)
+        assert journal.read(conn) == journal.Interrupted('046', 2)
         conn.execute(sa.text('DROP TABLE dbm_blocker'))
     return url, env, engine
 

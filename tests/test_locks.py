@@ -22,11 +22,11 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from dbmanage_agent import errors
-from dbmanage_agent import locks
-from dbmanage_agent import operations
-from dbmanage_agent import runner
-from dbmanage_agent import services
+from dbmanage import errors
+from dbmanage import locks
+from dbmanage import commands
+from dbmanage.migrate import runner
+from dbmanage import services
 from tests import conftest
 
 GALERA_SH = conftest.ROOT / 'tests' / 'tools' / 'galera.sh'
@@ -258,7 +258,7 @@ def test_unreachable_coordinator_fails_fast_and_runs_nothing(cli, make_db, url):
 
 
 def _ctx(service, url, **kwargs):
-    return operations.Context(service=services.get(service), url=url, host='test-host',
+    return commands.Context(service=services.get(service), url=url, host='test-host',
                               **dict(dict(lock_lease=LEASE, lock_timeout=30), **kwargs))
 
 
@@ -287,7 +287,7 @@ def lock_kind(request):
 def test_current_shows_the_holder_and_break_lock(cli, lock_kind):
     kind, url, extra, sections = lock_kind
     ctx = _ctx('mistral', url, **extra)
-    with operations.linked(ctx) as link, locks.held(ctx, link, 'req-holder') as hold:
+    with commands.linked(ctx) as link, locks.held(ctx, link, 'req-holder') as hold:
         code, shown = cli.json('mistral', 'current', url=url, **sections)
         assert code == 0, shown
         holder = shown['lock']
@@ -474,7 +474,7 @@ def test_a_run_whose_lock_is_broken_stops_between_revisions(cli, lease_kind, tmp
         seen += 'Running upgrade' in line
         if seen == 3:
             ctx = _ctx('mistral', url, **extra)
-            with operations.linked(ctx) as link:
+            with commands.linked(ctx) as link:
                 locks.break_(ctx, link, locks.holder(ctx, link))
             break
     _, err = proc.communicate(timeout=120)
@@ -659,7 +659,7 @@ def test_a_lost_migrating_connection_still_releases_the_lock(renewed_kind):
     kind, url, extra, sections = renewed_kind
     ctx = _ctx('mistral', url, **dict(extra, lock_timeout=2))
     with pytest.raises(Exception):
-        with operations.linked(ctx) as link, locks.held(ctx, link, 'req-first'):
+        with commands.linked(ctx) as link, locks.held(ctx, link, 'req-first'):
             conn_id = link.dbapi.cursor()
             conn_id.execute('SELECT CONNECTION_ID()')
             victim = conn_id.fetchone()[0]
@@ -669,7 +669,7 @@ def test_a_lost_migrating_connection_still_releases_the_lock(renewed_kind):
                 admin.exec_driver_sql('KILL %d' % victim)
             engine.dispose()
             link.dbapi.cursor().execute('SELECT 1')   # the run's next statement fails
-    with operations.linked(ctx) as link, locks.held(ctx, link, 'req-second') as hold:
+    with commands.linked(ctx) as link, locks.held(ctx, link, 'req-second') as hold:
         assert hold.waited < 1
 
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from dbmanage_agent import masking
+from dbmanage import masking
 from tests import conftest
 
 # Stand-ins for a password equal to the user name or the database name.

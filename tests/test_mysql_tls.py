@@ -4,9 +4,9 @@ import ssl
 import pymysql
 import sqlalchemy as sa
 
-from dbmanage_agent import dburl
-from dbmanage_agent import mysql_tls
-from dbmanage_agent import version_table
+from dbmanage.db import urls
+from dbmanage.db import mysql_tls
+from dbmanage.db import versions
 
 
 def _settings(context):
@@ -38,12 +38,12 @@ def test_tls_options_are_pymysqls_to_handle():
 
 def test_both_ways_to_the_database_use_it(make_db):
     url = make_db('mysql')
-    engine = dburl.create_engine(url, 5)
+    engine = urls.create_engine(url, 5)
     with engine.connect() as conn:
         assert isinstance(conn.connection.driver_connection, mysql_tls.Connection)
         assert conn.execute(sa.text('SELECT 1')).scalar() == 1
     engine.dispose()
-    reader = version_table.Reader(url, 5)
+    reader = versions.Reader(url, 5)
     assert reader.heads() == []
     assert isinstance(reader._conn, mysql_tls.Connection)
     reader.close()

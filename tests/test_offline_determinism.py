@@ -8,7 +8,8 @@ from tests import conftest
 # Every dialect that renders offline, the whole chain and two ranges each.
 RENDER = '''
 import json, sys
-from dbmanage_agent import runner, services
+from dbmanage.migrate import runner
+from dbmanage import services
 out = {}
 for name in ('mistral', 'lbaas'):
     service = services.get(name)

@@ -10,8 +10,8 @@ walks cover every revision of both chains.
 import pytest
 import sqlalchemy as sa
 
-from dbmanage_agent import services
-from dbmanage_agent.plan import prove
+from dbmanage import services
+from dbmanage.plan import prove
 from tests import conftest
 
 
@@ -25,7 +25,7 @@ def _walk(url, service):
 
 
 def _kinds(service):
-    from dbmanage_agent.plan import collect
+    from dbmanage.plan import collect
     return {op.kind for op in collect.pending(services.get(service), 'mysql', [], 'head')}
 
 
@@ -51,7 +51,7 @@ def test_postgresql_shows_each_claimed_lock_and_rewrite(make_db, service):
 
 def test_a_refused_cheaper_algorithm_is_reported(make_db):
     """A wrong claim is caught: claim COPY for an instant ADD COLUMN."""
-    from dbmanage_agent.plan import classify
+    from dbmanage.plan import classify
     url = make_db('mysql')
     original = classify.mysql
 

@@ -8,10 +8,10 @@ import types
 
 import pytest
 
-from dbmanage_agent import chain
-from dbmanage_agent import runner
-from dbmanage_agent import services
-from dbmanage_agent import version_table
+from dbmanage import chain
+from dbmanage.migrate import runner
+from dbmanage import services
+from dbmanage.db import versions
 from tests import conftest
 from tests import inprocess
 
@@ -164,7 +164,7 @@ def test_an_index_others_could_write_is_ignored(chain_copy, tmp_path, monkeypatc
 
 def test_driver_reads_what_alembic_reads(backend, make_db):
     url = make_db(backend)
-    reader = version_table.Reader(url, 5)
+    reader = versions.Reader(url, 5)
     assert reader.direct
     assert reader.heads() == []                      # no alembic_version table yet
     inprocess.run('mistral', url, 'upgrade', revision='003')

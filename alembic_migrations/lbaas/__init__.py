@@ -1,5 +1,5 @@
 """The load-balancer service database (Octavia's schema)."""
-from dbmanage_agent.services import Service
+from dbmanage.services import Service
 
 SERVICE = Service(name='lbaas', program='lbaas-db-manage',
                   project='lbaas', package=__name__)

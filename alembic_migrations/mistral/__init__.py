@@ -1,5 +1,5 @@
 """Mistral's workflow service database."""
-from dbmanage_agent.services import Service
+from dbmanage.services import Service
 
 SERVICE = Service(name='mistral', program='mistral-db-manage',
                   project='mistral', package=__name__, sequential_ids=True)

@@ -1,0 +1,75 @@
+"""The one retry policy: transient database errors are retried.
+
+A rerun is safe wherever the error struck: PostgreSQL and SQLite roll the
+unfinished revision back, and on MySQL the next attempt resumes it from the
+progress record (``progress``).
+
+oslo.db classifies driver errors (deadlock, lock wait timeout, lost
+connection) into its exception types. Its filters are imported on the first
+error only, so the happy path does not pay for them.
+"""
+import logging
+
+import tenacity
+
+LOG = logging.getLogger(__name__)
+
+
+def classify_errors(engine):
+    """Translate driver errors of ``engine`` into oslo.db's exception types."""
+    from sqlalchemy import event
+
+    def _classify(context):
+        from oslo_db.sqlalchemy import exc_filters
+        return exc_filters.handler(context)
+
+    event.listen(engine, 'handle_error', _classify, retval=True)
+
+
+def classified(exc, url):
+    """``exc``, a DB-API error raised on a bare driver connection (the
+    locks', the baseline's), as oslo.db would have classified it on one of
+    the engine's connections; SQLAlchemy's wrapping if oslo.db has no type
+    for it."""
+    import types
+
+    import sqlalchemy as sa
+    from oslo_db.sqlalchemy import exc_filters
+
+    from dbmanage.db import urls
+    dialect_cls = urls.parse(url).get_dialect()
+    dialect = dialect_cls(dbapi=dialect_cls.import_dbapi())
+    disconnect = dialect.is_disconnect(exc, None, None)
+    wrapped = sa.exc.DBAPIError.instance(
+        None, None, exc, dialect.loaded_dbapi.Error,
+        connection_invalidated=disconnect, dialect=dialect)
+    # The parts of SQLAlchemy's ExceptionContext that the filters read.
+    context = types.SimpleNamespace(
+        original_exception=exc, sqlalchemy_exception=wrapped, dialect=dialect,
+        is_disconnect=disconnect, connection=None, is_pre_ping=False)
+    try:
+        return exc_filters.handler(context) or wrapped
+    except Exception as as_is:   # a filter that keeps the error raises it
+        return as_is
+
+
+def is_transient(exc):
+    from oslo_db import exception as db_exc
+    return isinstance(exc, (db_exc.DBDeadlock, db_exc.DBConnectionError))
+
+
+def _log_attempt(state):
+    LOG.warning('transient database error (attempt %d), retrying in %.1f s: %s',
+                state.attempt_number, state.next_action.sleep,
+                str(state.outcome.exception()).splitlines()[0])
+
+
+def call(fn, attempts):
+    """Run ``fn()``; rerun it on a transient error."""
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(is_transient),
+        stop=tenacity.stop_after_attempt(attempts),
+        wait=tenacity.wait_exponential(multiplier=0.2, max=5),
+        before_sleep=_log_attempt,
+        reraise=True)
+    return retrying(fn)

@@ -1,0 +1,250 @@
+"""How far the running revision got, where DDL commits statement by statement.
+
+MySQL and MariaDB commit every DDL statement on its own, so a run that dies
+inside revision R leaves part of R applied while ``alembic_version`` still
+names the revision before. While a run applies revisions on such a database
+it keeps one row in the table ``dbmanage_progress``: the revision it is in
+and how many of that revision's statements are done. The table is dropped
+when the run ends, so a database with no run in progress holds nothing of
+dbmanage's beyond ``alembic_version``.
+
+Every statement a revision sends through Alembic is one step, and each step
+is followed by ``UPDATE dbmanage_progress SET steps_done = n``. That UPDATE
+is never committed on its own: MySQL commits the open transaction implicitly
+before each DDL statement and Alembic commits at the end of the revision. So
+a data step's count commits with its data (both or neither survive a crash),
+and a DDL step's count commits as the next DDL starts: after a crash, the
+steps before the recorded count are done, data steps from it on are not, and
+only the DDL step at the recorded count may be done but uncounted. The next
+run resumes there: it skips the counted steps, asks ``resume.state`` whether
+that one DDL step took effect, and runs the rest. The price on a healthy
+run is one small UPDATE per step, and one more InnoDB log flush per DDL step
+(the implicit commit now has a row to make durable); a run that finds no
+record checks nothing.
+
+PostgreSQL and SQLite run each revision in one transaction and need none of
+this.
+"""
+import dataclasses
+import hashlib
+import logging
+
+import sqlalchemy as sa
+
+from dbmanage import errors
+from dbmanage.migrate import resume
+
+LOG = logging.getLogger(__name__)
+
+TABLE = 'dbmanage_progress'
+
+
+@dataclasses.dataclass
+class Interrupted:
+    """What the record says: ``revision`` stopped after ``steps_done`` steps,
+    run from the revision file whose digest is ``digest`` (None in a record
+    an older dbmanage left)."""
+    revision: str
+    steps_done: int
+    digest: str | None = dataclasses.field(default=None, compare=False)
+    #: The table has no digest column yet.
+    legacy: bool = dataclasses.field(default=False, compare=False)
+
+
+def read(conn):
+    """The record left by an interrupted run, or None."""
+    if not sa.inspect(conn).has_table(TABLE):
+        return None
+    row = conn.execute(sa.text('SELECT * FROM %s' % TABLE)).mappings().first()
+    if row is None:
+        return None
+    return Interrupted(row['revision'], row['steps_done'], row.get('digest'),
+                       legacy='digest' not in row)
+
+
+def digest(script, revision):
+    """What the record keeps of a revision's file: a resume runs the same file."""
+    with open(script.get_revision(revision).path, 'rb') as source:
+        return hashlib.sha256(source.read()).hexdigest()[:16]
+
+
+def is_data(construct):
+    """True for statements MySQL runs inside a transaction (DML)."""
+    if isinstance(construct, sa.sql.dml.UpdateBase):
+        return True
+    if isinstance(construct, (str, sa.sql.elements.TextClause)):
+        words = str(construct).split(None, 1)
+        return bool(words) and words[0].upper() in ('INSERT', 'UPDATE', 'DELETE', 'REPLACE')
+    return False
+
+
+class Recorder:
+    """Keeps the record for one run on one connection, and resumes from it.
+
+    ``install(migration_context)`` wraps its impl's single statement entry,
+    ``start(revision)`` runs before each revision, ``finish()`` after the
+    last one. ``skipped`` lists what a resumed revision did not run again.
+    """
+
+    def __init__(self, conn, script, current, plan, before_statement=None):
+        self.conn = conn
+        #: ``before_statement(what)`` runs before every statement this run
+        #: sends (the lock's fence); raising there stops the run.
+        self.before_statement = before_statement or (lambda what: None)
+        self.revision = None
+        self.steps = 0
+        self.created = False
+        self.skipped = []
+        self.resume_at = None
+        self.script = script
+        self._last_done = None   # the last DDL statement a resume skipped
+        found = read(conn)
+        self.legacy = found is not None and found.legacy
+        if found is None:
+            self.interrupted = None
+            return
+        self.created = True
+        applied = _applied_ids(script, current)
+        if found.revision in applied:
+            # The revision ended and was recorded; only the bookkeeping after
+            # it was cut short.
+            self.interrupted = None
+        elif plan and found.revision == plan[0]:
+            self.interrupted = found
+            now = digest(script, found.revision)
+            if found.digest is not None and found.digest != now:
+                raise errors.OperationFailed(
+                    'cannot resume revision %s: its file changed since the interrupted '
+                    'run (%s, was %s); put back the file that run used, or restore the '
+                    'backup taken before the upgrade' % (
+                        found.revision, script.get_revision(found.revision).path,
+                        'digest %s, now %s' % (found.digest, now)))
+        else:
+            raise errors.OperationFailed(
+                'table %s says revision %s was interrupted, but the database is '
+                'at %s: restore the backup taken before the upgrade'
+                % (TABLE, found.revision, ', '.join(current) or 'base'))
+
+    def install(self, migration_context):
+        impl = migration_context.impl
+        original = impl._exec
+        version_table = migration_context.version_table
+
+        def _exec(construct, execution_options=None, multiparams=None, **kw):
+            table = getattr(construct, 'table', None)
+            if self.revision is None or getattr(table, 'name', None) == version_table:
+                if self.resume_at is not None:
+                    self._verify_counted(self.resume_at, None)
+                    LOG.warning('resuming revision %s: all its %d statement(s) were done',
+                                self.revision, self.resume_at)
+                    self.resume_at = None
+                self.before_statement('recording revision %s' % self.revision)
+                return original(construct, execution_options, multiparams, **kw)
+            step = self.steps
+            self.steps += 1
+            if self.resume_at is not None and step < self.resume_at:
+                self.skipped.append(resume.describe(construct))
+                if not is_data(construct):
+                    self._last_done = (construct, execution_options)
+                return None
+            if self.resume_at is not None and step == self.resume_at:
+                self.resume_at = None
+                done = not is_data(construct) and \
+                    resume.state(self.conn, construct, execution_options) == resume.AFTER
+                self._verify_counted(step, construct if done else None)
+                LOG.warning('resuming revision %s after its %d recorded statement(s); '
+                            'the next one was %s: %s', self.revision, step,
+                            'already done' if done else 'not done',
+                            resume.describe(construct))
+                if done:
+                    self.skipped.append(resume.describe(construct))
+                    self._count(step + 1)
+                    return None
+            self.before_statement('statement %d of revision %s' % (step + 1, self.revision))
+            result = original(construct, execution_options, multiparams, **kw)
+            self._count(step + 1)
+            return result
+        impl._exec = _exec
+        original_create_table = impl.create_table
+
+        def create_table(table, **kw):
+            # A table's indexes are a set, created in a different order by
+            # each process: steps are counted, so fix the order.
+            table.indexes = sa.util.OrderedSet(sorted(table.indexes, key=lambda i: i.name or ''))
+            return original_create_table(table, **kw)
+        impl.create_table = create_table
+
+    def _verify_counted(self, counted, next_done):
+        """The record says ``counted`` statements are done: the last DDL
+        statement among them must have taken effect, or the record does not
+        describe this database (restored from a dump since, say), and
+        skipping what it counts would skip work never done. ``next_done`` is
+        the statement after them if it took effect too (it may have changed
+        the same table again)."""
+        last, self._last_done = self._last_done, None
+        if last is None:
+            return
+        construct, options = last
+        table = resume.table_of(construct, options)
+        if table is None or (next_done is not None and
+                             resume.table_of(next_done) in (None, table)):
+            return
+        if resume.state(self.conn, construct, options) != resume.AFTER:
+            raise errors.OperationFailed(
+                'cannot resume revision %s: table %s says its first %d statement(s) are '
+                'done, but %s has not taken effect (was the database restored from a '
+                'backup since?); if it was, drop table %s and run upgrade again, '
+                'otherwise restore the backup taken before the upgrade'
+                % (self.revision, TABLE, counted, resume.describe(construct), TABLE))
+
+    def _count(self, steps_done):
+        self.conn.execute(sa.text('UPDATE %s SET steps_done = :n' % TABLE),
+                          {'n': steps_done})
+
+    def start(self, revision):
+        """Revision ``revision`` is about to start."""
+        self.revision, self.steps = revision, 0
+        if self.interrupted is not None and self.interrupted.revision == revision:
+            self.resume_at = self.interrupted.steps_done
+            self.interrupted = None
+            return
+        self.resume_at = None
+        mark = {'r': revision, 'd': digest(self.script, revision)}
+        if self.legacy:
+            self.conn.execute(sa.text('ALTER TABLE %s ADD COLUMN digest CHAR(16) NULL' % TABLE))
+            self.legacy = False
+        if not self.created:
+            # A primary key, as Galera and sql_require_primary_key want.
+            self.conn.execute(sa.text(
+                'CREATE TABLE IF NOT EXISTS %s (id INTEGER NOT NULL PRIMARY KEY, '
+                'revision VARCHAR(64) NOT NULL, steps_done INTEGER NOT NULL, '
+                'digest CHAR(16) NULL)' % TABLE))
+            self.conn.execute(sa.text('DELETE FROM %s' % TABLE))
+            self.conn.execute(sa.text('INSERT INTO %s (id, revision, steps_done, digest) '
+                                      'VALUES (1, :r, 0, :d)' % TABLE), mark)
+            self.created = True
+        else:
+            self.conn.execute(sa.text('UPDATE %s SET revision = :r, steps_done = 0, '
+                                      'digest = :d' % TABLE), mark)
+        # Uncommitted until the revision's first DDL (or its end): a crash
+        # before that leaves the previous revision's record, which names a
+        # revision already applied, so the rerun starts this one afresh.
+
+    def finish(self):
+        """Every planned revision is applied and recorded: drop the record."""
+        self.revision = None
+        if self.created:
+            self.before_statement('the end of the run')
+            self.conn.execute(sa.text('DROP TABLE IF EXISTS %s' % TABLE))
+            self.created = False
+
+
+def discard(conn):
+    """Forget an interrupted run: ``stamp`` declares the revision itself."""
+    conn.execute(sa.text('DROP TABLE IF EXISTS %s' % TABLE))
+
+
+def _applied_ids(script, current):
+    if not current:
+        return set()
+    return {r.revision for r in script.iterate_revisions(current[0], 'base')}

@@ -1,0 +1,118 @@
+"""The plan: pending revisions, their operations, and what each costs here.
+
+Operations come from an offline run (``collect``), their claims from
+``classify`` (following the schema from its live state through the pending
+work), the table sizes from the server's statistics (``stats``). Nothing is
+written to the database.
+"""
+import re
+
+from dbmanage.migrate import runner
+from dbmanage.plan import classify
+from dbmanage.plan import collect
+from dbmanage.plan import stats
+
+#: The MariaDB version the test suite proves the claims on.
+PROVEN_ON = '10.11'
+
+
+def _holds_for(dialect, server):
+    if dialect == 'postgresql':
+        return 'PostgreSQL 11 and later (catalog-only ADD COLUMN); proven on %s' % server
+    if dialect == 'sqlite':
+        return server
+    match = re.match(r'(MariaDB|MySQL) (\d+)\.(\d+)', server)
+    if not match or match.group(1) != 'MariaDB':
+        return ('MariaDB 10.4 and later; this server is %s, where the algorithms '
+                'differ (no NOCOPY): not verified' % server)
+    version = (int(match.group(2)), int(match.group(3)))
+    if version < (10, 4):
+        return ('MariaDB 10.4 and later; this server is %s: instant ADD/DROP '
+                'COLUMN and VARCHAR extension are not available, expect COPY' % server)
+    if '%d.%d' % version == PROVEN_ON:
+        return 'MariaDB %s (InnoDB, DYNAMIC rows): proven on this version' % PROVEN_ON
+    return ('MariaDB 10.4 and later (InnoDB, DYNAMIC rows); proven on %s, '
+            'this server is %s' % (PROVEN_ON, server))
+
+
+def _label(op):
+    d = op.details
+    name = (d.get('column') or d.get('index') or d.get('constraint') or d.get('type')
+            or d.get('statement') or '')
+    if op.kind == 'alter_column':
+        change = [d['type']] if d.get('type') else []
+        if 'nullable' in d:
+            change.append('NULL' if d['nullable'] else 'NOT NULL')
+        if 'server_default' in d:
+            change.append('DEFAULT' if d['server_default'] else 'no DEFAULT')
+        if d.get('new_name'):
+            change.append('-> %s' % d['new_name'])
+        name = '%s %s' % (name, ' '.join(change))
+    elif op.kind == 'add_column':
+        name = '%s %s%s' % (name, d['type'], '' if d['nullable'] else ' NOT NULL')
+    elif op.kind == 'rename_table':
+        name = '-> %s' % d['new_name']
+    elif op.kind == 'bulk_insert':
+        name = '%d rows' % d['rows']
+    elif op.kind in ('add_constraint', 'drop_constraint'):
+        name = '%s %s' % (d['type'], d['constraint'] or '(unnamed)')
+    return name.strip()
+
+
+def build(conn, service, current, revisions):
+    """The plan for applying ``revisions`` (runner.plan_upgrade's list) on ``conn``."""
+    dialect = conn.dialect.name
+    server = stats.server_version(conn)
+    plan = {'dialect': dialect, 'server': server,
+            'claims_hold_for': _holds_for(dialect, server),
+            'from': list(current),
+            'to': revisions[-1].revision if revisions else (current or [None])[0],
+            'estimates': "rows and bytes are the server's statistics (estimates)"
+                         if dialect != 'sqlite' else 'rows are exact counts',
+            'revisions': [], 'tables': {}, 'blocking': [], 'breaking': [], 'failures': []}
+    if not revisions:
+        plan['verdict'] = 'nothing pending'
+        return plan
+    ops = collect.pending(service, dialect, current, revisions[-1].revision)
+    touched = {op.table for op in ops if op.table}
+    runner.settle(conn)
+    plan['tables'] = sizes = stats.tables(conn, touched)
+    schema = stats.schema(conn, touched)
+    runner.settle(conn)
+    created = set()
+    by_revision = {r.revision: [] for r in revisions}
+    for op in ops:
+        claim = classify.classify(op, dialect, schema)
+        live = sizes.get(op.table) if op.table not in created else None
+        if op.kind == 'create_table':
+            created.add(op.table)
+        if claim['effect'] == classify.BREAKING and live is None:
+            # Running code cannot use what only the pending work creates.
+            claim.update(effect=classify.ADDITIVE,
+                         why='the table is not in use yet (%s)' % claim['why'])
+        entry = {'kind': op.kind, 'table': op.table, 'what': _label(op),
+                 'details': op.details, 'sql': op.sql,
+                 'rows': live['rows'] if live else 0,
+                 'bytes': live['bytes'] if live else None, **claim}
+        by_revision.setdefault(op.revision, []).append(entry)
+        step = {'revision': op.revision, 'kind': op.kind, 'table': op.table,
+                'what': entry['what'], 'rows': entry['rows'], 'bytes': entry['bytes']}
+        if claim['blocks_writes'] and entry['rows'] > 0:
+            plan['blocking'].append(step)
+        if claim['effect'] == classify.BREAKING:
+            plan['breaking'].append(dict(step, why=claim['why']))
+        if claim.get('fails_if_rows') and entry['rows'] > 0:
+            plan['failures'].append(dict(step, why='%s on a table of %d rows' % (
+                claim['fails_if_rows'], entry['rows'])))
+    plan['revisions'] = [{'revision': r.revision, 'description': runner.describe(r),
+                          'operations': by_revision.get(r.revision, [])}
+                         for r in revisions]
+    plan['blocking'].sort(key=lambda s: -(s['bytes'] or s['rows']))
+    plan['verdict'] = ('breaks running code' if plan['breaking'] else
+                       'blocks writes' if plan['blocking'] else 'online-safe')
+    if plan['breaking'] and plan['blocking']:
+        plan['verdict'] = 'blocks writes and breaks running code'
+    if plan['failures']:
+        plan['verdict'] = 'will fail at %s; %s' % (plan['failures'][0]['revision'],
+                                                   plan['verdict'])
+    return plan

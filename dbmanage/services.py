@@ -1,0 +1,64 @@
+"""Services dbmanage migrates, declared once and found by entry point.
+
+A service is a migration chain plus what surrounds it: the program that
+operators type, the oslo.config project its default config files belong to,
+its head models and its populate step. Services register under the
+``dbmanage.services`` entry point group, so adding one touches neither the
+core nor the CLI.
+"""
+import dataclasses
+import importlib
+import importlib.util
+from importlib import metadata
+import pathlib
+
+from dbmanage import errors
+
+GROUP = 'dbmanage.services'
+
+
+@dataclasses.dataclass(frozen=True)
+class Service:
+    name: str                  # registry key, notification ``service`` field
+    program: str               # console program, e.g. mistral-db-manage
+    project: str               # oslo.config project: /etc/<project>/<project>.conf
+    package: str               # package holding versions/, models.py, populate.py
+    sequential_ids: bool = False   # new revision ids continue 001, 002, ...
+
+    @property
+    def folder(self):
+        spec = importlib.util.find_spec(self.package)
+        return pathlib.Path(spec.origin).parent
+
+    @property
+    def versions_dir(self):
+        return self.folder / 'versions'
+
+    @property
+    def embedded_url(self):
+        return 'sqlite:///%s.sqlite' % self.name
+
+    @property
+    def default_topic(self):
+        return '%s_db_manage' % self.name
+
+    @property
+    def lock_name(self):
+        return 'dbmanage.%s' % self.name
+
+    def metadata(self):
+        return importlib.import_module(self.package + '.models').metadata
+
+    def populate(self, connection):
+        module = importlib.import_module(self.package + '.populate')
+        return module.populate(connection)
+
+
+def get(name):
+    """The registered service called ``name``; UsageError if none is."""
+    found = metadata.entry_points(group=GROUP, name=name)
+    if not found:
+        known = sorted(ep.name for ep in metadata.entry_points(group=GROUP))
+        raise errors.UsageError('unknown service %r (known: %s)'
+                                % (name, ', '.join(known) or 'none'))
+    return next(iter(found)).load()

@@ -1,1 +1,0 @@
-"""RPC between the CLI and the agent: client API, server, serialisation."""
