@@ -36,7 +36,7 @@ from bench.locks import context
 from dbmanage import locks
 from dbmanage import commands
 ctx = context(%(url)r, %(lease)r, %(coordination)r)
-with commands.linked(ctx) as link, locks.held(ctx, link, 'req-bench-holder'):
+with ctx.database.linked() as link, locks.held(ctx.lock_settings(), link, 'req-bench-holder'):
     print('held', flush=True)
     time.sleep(600)
 '''
@@ -73,10 +73,10 @@ def _database(kind, galera_port):
 
 def acquire_times(ctx, repeat):
     times = []
-    with commands.linked(ctx) as link:
+    with ctx.database.linked() as link:
         for _ in range(repeat):
             started = time.perf_counter()
-            with locks.held(ctx, link, 'req-bench'):
+            with locks.held(ctx.lock_settings(), link, 'req-bench'):
                 pass
             times.append(time.perf_counter() - started)
     return times
@@ -93,7 +93,7 @@ def takeover_time(url, other, lease, coordination):
     holder.wait()
     killed = time.perf_counter()
     ctx = context(other, lease, coordination)
-    with commands.linked(ctx) as link, locks.held(ctx, link, 'req-bench-waiter'):
+    with ctx.database.linked() as link, locks.held(ctx.lock_settings(), link, 'req-bench-waiter'):
         took = time.perf_counter() - killed
     return took
 

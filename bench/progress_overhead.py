@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 
 from dbmanage import services  # noqa: E402
-from dbmanage.db import urls  # noqa: E402
+from dbmanage.db import database  # noqa: E402
 from dbmanage.migrate import journal  # noqa: E402
 from dbmanage.migrate import runner  # noqa: E402
 from tests import conftest  # noqa: E402
@@ -46,7 +46,7 @@ class _NoRecord:
 
 def _run(service, record):
     url, drop = conftest.create_database('mysql', pathlib.Path(tempfile.mkdtemp()))
-    engine = urls.create_engine(url, 10)
+    engine = database.Database(url, 10).engine()
     statements, in_record = [0], [0.0]
 
     def before(conn, cursor, statement, *args):
@@ -58,15 +58,15 @@ def _run(service, record):
             in_record[0] += time.perf_counter() - conn.info['started']
     event.listen(engine, 'before_cursor_execute', before)
     event.listen(engine, 'after_cursor_execute', after)
-    original = journal.Recorder
-    journal.Recorder = original if record else _NoRecord
+    original = journal.Journal
+    journal.Journal = original if record else _NoRecord
     try:
         with engine.connect() as conn:
             started = time.perf_counter()
             runner.upgrade(conn, services.get(service), 'head')
             elapsed = time.perf_counter() - started
     finally:
-        journal.Recorder = original
+        journal.Journal = original
         engine.dispose()
         drop()
     return elapsed, statements[0], in_record[0]

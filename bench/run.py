@@ -206,7 +206,7 @@ def bench_agent(repeat, tmp, bindir):
                 'from dbmanage_cli import main\n'
                 'from dbmanage import config, services\n'
                 'from dbmanage_agent import rpcapi\n'
-                'main.CONF.register_cli_opts(main.cli_opts)\n'
+                'main.CONF.register_cli_opts(main.cli_opts(services.get("mistral")))\n'
                 'config.load(["--config-file", sys.argv[1], "current"], "mistral", "x")\n'
                 'api = rpcapi.AgentAPI(main.CONF, services.get("mistral"))\n'
                 'api.current()\n'

@@ -1,30 +1,27 @@
-"""Calls that end by a wall-clock deadline, whatever the broker does.
+"""Calls that end by a wall-clock deadline, whatever the server behind them does.
 
-oslo.messaging's ``call`` never returns while the broker is unreachable (its
-reply listener reconnects forever), so the caller owns the deadline: the
-call runs in a daemon thread and is abandoned when its time is up.
+Some clients retry an unreachable server for ever: oslo.messaging's ``call``
+(its reply listener reconnects without end) and tooz (its heartbeat, and
+``stop``, which waits for it). The caller owns the deadline: the call runs in
+a daemon thread, abandoned when its time is up.
 """
 import threading
 import time
 
 from dbmanage import errors
 
-#: Extra time given to a call after its own timeout, so that oslo.messaging
-#: can report its MessagingTimeout (a better message) before we give up.
-GRACE = 1.0
-
 
 class Budget:
-    """The time left for a whole command; ``None`` end means unbounded."""
+    """The time left for a whole command; ``None`` seconds means unbounded."""
 
-    def __init__(self, seconds=None):
+    def __init__(self, seconds: float | None = None):
         self.seconds = seconds
         self.end = None if seconds is None else time.monotonic() + seconds
 
-    def left(self):
+    def left(self) -> float:
         return float('inf') if self.end is None else self.end - time.monotonic()
 
-    def limit(self, seconds):
+    def limit(self, seconds: float) -> float:
         """``seconds``, cut to what is left (Unreachable when nothing is)."""
         left = self.left()
         if left <= 0.05:
@@ -32,13 +29,14 @@ class Budget:
         return min(seconds, left)
 
 
-def call(fn, seconds, budget=None, on_timeout='no answer'):
-    """``fn()`` if it returns within ``seconds`` (+ grace, within ``budget``).
+def call(fn, seconds: float, budget: Budget | None = None, on_timeout: str = 'no answer',
+         grace: float = 0.0):
+    """``fn()`` if it returns within ``seconds`` (+ ``grace``, within ``budget``).
 
     Raises Unreachable(``on_timeout``) when it does not; re-raises what
-    ``fn`` raised.
+    ``fn`` raised. A call past its time is left to finish in its thread.
     """
-    wait = seconds + GRACE
+    wait = seconds + grace
     if budget is not None:
         wait = budget.limit(wait)
     outcome = {}

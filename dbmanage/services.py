@@ -36,7 +36,8 @@ class Service:
 
     @property
     def embedded_url(self):
-        return 'sqlite:///%s.sqlite' % self.name
+        from dbmanage import dialects
+        return dialects.embedded_url(self.name)
 
     @property
     def default_topic(self):
@@ -49,9 +50,25 @@ class Service:
     def metadata(self):
         return importlib.import_module(self.package + '.models').metadata
 
-    def populate(self, connection):
+    @property
+    def populate_steps(self):
+        """The names of the populate module's functions (``populate``,
+        ``populate_actions``), read from its text: importing it would load
+        SQLAlchemy, which the console programs need only to migrate."""
+        import ast
+        spec = importlib.util.find_spec(self.package + '.populate')
+        if spec is None or not spec.origin:
+            return ()
+        tree = ast.parse(pathlib.Path(spec.origin).read_text(encoding='utf-8'))
+        return tuple(node.name for node in tree.body
+                     if isinstance(node, ast.FunctionDef) and not node.name.startswith('_'))
+
+    def populate_step(self, name):
+        """A function of the service's populate module (``populate``,
+        ``populate_actions``) that writes standard rows on an SQLAlchemy
+        connection and returns what it wrote; None if the service has none."""
         module = importlib.import_module(self.package + '.populate')
-        return module.populate(connection)
+        return getattr(module, name, None)
 
 
 def get(name):

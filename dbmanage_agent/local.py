@@ -1,10 +1,11 @@
-"""The in-process twin of ``rpc.rpcapi.AgentAPI``: the agent's own endpoint,
+"""The in-process twin of ``rpcapi.AgentAPI``: the agent's own endpoint,
 called directly, on the configured (or embedded) database."""
 import contextlib
 import uuid
 
-from dbmanage_agent import manager
+from dbmanage import commands
 from dbmanage.result import Result
+from dbmanage_agent import manager
 from dbmanage_agent import rpcapi
 
 
@@ -14,7 +15,7 @@ class LocalAPI(rpcapi.CommandsMixin):
     def __init__(self, conf, service, emit=None):
         self.service = service
         self._endpoint = manager.AgentManager(
-            manager.build_context(conf, service, emit=emit))
+            commands.Context.from_config(conf, service, emit=emit))
 
     def _call(self, method, version, **kwargs):
         ctxt = {'request_id': 'req-%s' % uuid.uuid4(), 'user': rpcapi.user()}

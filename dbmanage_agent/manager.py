@@ -3,52 +3,25 @@
 The same object serves RPC requests in the agent and in-process calls from
 the CLI, so both paths build the same Context and return the same Result
 (as a dict, the form that crosses the wire). The wire contract, with its
-version history, is documented in ``rpc/rpcapi.py``.
+version history, is documented in ``rpcapi.py``; each call's arguments are
+checked against the command's declaration (``dbmanage.commands``).
 
 Commands that write run one at a time; one that cannot start within
 ``lock_timeout`` ends with exit code 3. Read-only commands do not queue
 behind them (``--sql`` renderings wait only for Alembic itself, see
-``runner.ALEMBIC_LOCK``). Identical write requests with an absolute target
+``migrate.runner.ALEMBIC_LOCK``). Identical write requests with an absolute target
 that arrive while one is running join it (single flight) and get its
 result, under their own request id; ``+N`` requests queue, each applies N.
 """
 import logging
-import re
 import threading
 
-from dbmanage import config
-from dbmanage.db import urls
-from dbmanage import errors
-from dbmanage import masking
 from dbmanage import commands
+from dbmanage import errors
 from dbmanage.result import Result
 
 LOG = logging.getLogger(__name__)
-API_VERSION = '1.2'
-
-# A revision argument is an id, head/heads/base, +N, or START:END of those:
-# never SQL, never a path.
-_TOKEN = r'(?:[A-Za-z0-9_]{1,64}|\+\d{1,4})'
-_PATTERNS = {'revision': re.compile(r'^%s(?::%s)?$' % (_TOKEN, _TOKEN)),
-             'rev_range': re.compile(r'^(?:%s)?:(?:%s)?$' % (_TOKEN, _TOKEN))}
-
-
-def build_context(conf, service, emit=None):
-    masking.register_names(service.name, service.project)
-    url, embedded = urls.resolve(conf.database.connection, service,
-                                  config.sources(conf))
-    if conf.coordination.backend_url:
-        masking.register_url(conf.coordination.backend_url)
-    return commands.Context(
-        service=service, url=url, embedded=embedded,
-        host=conf.db_manage.host,
-        lock_timeout=conf.db_manage.lock_timeout,
-        lock_lease=conf.db_manage.lock_lease,
-        coordination_url=conf.coordination.backend_url,
-        connect_timeout=conf.db_manage.connect_timeout,
-        retry_attempts=conf.db_manage.retry_attempts,
-        fresh_install=conf.db_manage.fresh_install,
-        emit=emit)
+API_VERSION = '1.3'
 
 
 class _Flight:
@@ -70,13 +43,14 @@ class AgentManager:
         ctxt = ctxt if isinstance(ctxt, dict) else {}
         request_id = _claimed(ctxt['request_id']) if ctxt.get('request_id') else None
         try:
-            _validate(args)
+            declared = commands.get(command)
+            args = declared.validate(args)
         except errors.DbManageError as exc:
             result = Result(service=self.context.service.name, command=command,
                             host=self.context.host, request_id=request_id,
                             exit_code=exc.exit_code, error=exc.message)
         else:
-            if command in commands.WRITES and not args.get('sql'):
+            if declared.writing(args):
                 result = self._write(command, args, request_id)
             else:
                 result = commands.execute(self.context, command, args, request_id)
@@ -147,6 +121,9 @@ class AgentManager:
     def populate(self, ctxt):
         return self._run(ctxt, 'populate')
 
+    def populate_actions(self, ctxt):
+        return self._run(ctxt, 'populate_actions')
+
     def compare(self, ctxt):
         return self._run(ctxt, 'compare')
 
@@ -159,19 +136,6 @@ class AgentManager:
 
     def break_lock(self, ctxt, confirm=False):
         return self._run(ctxt, 'break_lock', confirm=confirm)
-
-
-def _validate(args):
-    for key, pattern in _PATTERNS.items():
-        value = args.get(key)
-        if value is not None and not (isinstance(value, str) and pattern.match(value)):
-            raise errors.UsageError('invalid %s %r' % (key, str(value)[:80]))
-    delta = args.get('delta')
-    if delta is not None and (not isinstance(delta, int) or isinstance(delta, bool)):
-        raise errors.UsageError('delta must be an integer')
-    for key in ('sql', 'verbose', 'confirm'):
-        if key in args and not isinstance(args[key], bool):
-            raise errors.UsageError('%s must be true or false' % key)
 
 
 def _absolute(args):

@@ -1,7 +1,7 @@
 """Client side of the dbmanage agent API.
 
 The CLI talks to one of two objects with the same methods: ``AgentAPI``
-sends each command over oslo.messaging to an agent, ``inprocess.LocalAPI``
+sends each command over oslo.messaging to an agent, ``local.LocalAPI``
 runs it in this process. Both return a ``Result``.
 
 API version history:
@@ -10,6 +10,7 @@ API version history:
   stamp, populate, compare, downgrade (refused).
 * 1.1 - break_lock.
 * 1.2 - plan.
+* 1.3 - populate_actions.
 
 Before its first command the client asks the agent's ``ping`` (service and
 API version) and refuses, executing nothing, an agent of another service
@@ -18,10 +19,10 @@ API version) and refuses, executing nothing, an agent of another service
 import getpass
 import uuid
 
+from dbmanage import deadline
 from dbmanage import errors
 from dbmanage import masking
 from dbmanage.result import Result
-from dbmanage import deadline
 
 
 class CommandsMixin:
@@ -54,6 +55,9 @@ class CommandsMixin:
     def populate(self):
         return self._call('populate', '1.0')
 
+    def populate_actions(self):
+        return self._call('populate_actions', '1.3')
+
     def compare(self):
         return self._call('compare', '1.0')
 
@@ -67,11 +71,6 @@ class CommandsMixin:
     def break_lock(self, confirm=False):
         return self._call('break_lock', '1.1', confirm=confirm)
 
-    def wait(self, revision='head', timeout=600.0):
-        """Return once the database is at ``revision`` or past it (not remote)."""
-        from dbmanage.commands import wait
-        return wait.wait(self, revision=revision, timeout=timeout)
-
 
 def user():
     try:
@@ -83,20 +82,20 @@ def user():
 class AgentAPI(CommandsMixin):
     """Sends commands to a dbmanage agent over oslo.messaging.
 
-    Every call runs under a wall-clock deadline (``rpc.deadline``): a short
+    Every call runs under a wall-clock deadline (``dbmanage.deadline``): a short
     one for the first answer (``ping``) and ``rpc_timeout`` for the command.
     While the agent works, oslo.messaging's call monitor heartbeats keep a
     long upgrade alive and detect an agent that died.
     """
 
     def __init__(self, conf, service, emit=None):
-        from dbmanage_agent import transport as dbm_messaging
+        from dbmanage_agent import transport
         from dbmanage_agent.transport import oslo_messaging as messaging
         self.service = service
         self.conf = conf
         self._emit = emit
         masking.register_names(service.name, service.project)
-        self._transport = dbm_messaging.rpc_transport(conf)
+        self._transport = transport.rpc_transport(conf)
         # Reply queues of a short-lived CLI would otherwise linger on the
         # broker for oslo.messaging's default 30 minutes.
         conf.set_override('rabbit_transient_queues_ttl', 10,
@@ -154,6 +153,7 @@ class AgentAPI(CommandsMixin):
             events.close()
 
     def _deadline_call(self, method, version, timeout, request_id=None, **kwargs):
+        from dbmanage_agent import transport
         from dbmanage_agent.transport import oslo_messaging as messaging
         if self.budget is not None:
             timeout = self.budget.limit(timeout)
@@ -163,6 +163,7 @@ class AgentAPI(CommandsMixin):
         try:
             return deadline.call(
                 lambda: cctxt.call(ctxt, method, **kwargs), timeout, self.budget,
+                grace=transport.GRACE,
                 on_timeout='no answer from a %s agent on topic %s within %.0f s '
                            '(is the message broker at %s up?)'
                            % (self.service.name, self.topic, timeout, self._broker()))

@@ -17,16 +17,16 @@ import threading
 
 from oslo_log import log as oslo_log
 
-from dbmanage import chain
+from dbmanage import commands
 from dbmanage import config
-from dbmanage.db import urls
 from dbmanage import errors
-from dbmanage_agent import manager
 from dbmanage import masking
-from dbmanage_agent import transport as dbm_messaging
-from dbmanage_agent.transport import oslo_messaging as messaging
-from dbmanage_agent.events import notifier as notify
 from dbmanage import services
+from dbmanage.db import urls
+from dbmanage_agent import manager
+from dbmanage_agent import transport
+from dbmanage_agent.events import notifier as notify
+from dbmanage_agent.transport import oslo_messaging as messaging
 
 CONF = config.CONF
 LOG = logging.getLogger(__name__)
@@ -44,16 +44,16 @@ def build_server(conf):
         raise errors.UsageError('the agent needs [database] connection')
     urls.parse(conf.database.connection)
     service = services.get(conf.db_manage.service)
-    transport = dbm_messaging.rpc_transport(conf)
+    rpc = transport.rpc_transport(conf)
     masking.register_url(conf.database.connection)
     events = notify.Notifier(conf, conf.db_manage.host)
-    endpoint = manager.AgentManager(manager.build_context(
+    endpoint = manager.AgentManager(commands.Context.from_config(
         conf, service, emit=events.emit if events.enabled else None))
     endpoint.target = messaging.Target(version=manager.API_VERSION)
     target = messaging.Target(topic=conf.db_manage.topic or service.default_topic,
                               server=conf.db_manage.host)
     server = messaging.get_rpc_server(
-        transport, target, [endpoint], executor='threading',
+        rpc, target, [endpoint], executor='threading',
         access_policy=messaging.DefaultRPCAccessPolicy)
     return server, '%s on topic %s as %s' % (service.name, target.topic, target.server)
 
@@ -117,7 +117,6 @@ def main(argv=None):
         return 2
     oslo_log.setup(CONF, 'dbmanage-agent')
     _scrub_logs()
-    chain.keep_watching()
     wake = _wake_on_signals()
     try:
         server, serving = build_server(CONF)

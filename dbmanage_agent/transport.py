@@ -16,6 +16,11 @@ import oslo_messaging  # noqa: E402
 
 __all__ = ['oslo_messaging']
 
+#: Time given to an oslo.messaging call past its own timeout, so that it can
+#: report its MessagingTimeout (a better message) before the caller's
+#: deadline gives up on it.
+GRACE = 1.0
+
 
 def rpc_transport(conf):
     """oslo.messaging's RPC transport; UsageError (one line) for a bad URL."""

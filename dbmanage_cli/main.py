@@ -1,14 +1,17 @@
 """The ``<service>-db-manage`` programs: parse, pick a path, print.
 
-``dispatch`` hands each command's arguments to the API object (in-process or
-the agent, same methods); the work lives in the core, the wording in
-``output``. Only ``revision`` does something here: it writes a file.
+The parser is built from the commands' declarations (``dbmanage.commands``).
+A command that runs where the database is goes to the API object (in this
+process, or to the agent: same methods, ``dbmanage_agent.rpcapi``); one
+that runs on the client's side (``wait``, ``revision``) is called with that
+API. The wording lives in each command's ``render``, printed by ``output``.
 """
 import logging
 import sys
 
 from oslo_config import cfg
 
+from dbmanage import commands
 from dbmanage import config
 from dbmanage import errors
 from dbmanage import masking
@@ -20,69 +23,39 @@ CONF = config.CONF
 LOG = logging.getLogger('dbmanage')
 
 
-def _add_revision_args(parser, relative=False):
-    parser.add_argument('revision', nargs='?',
-                        help='target: head, an id%s' % (', +N' if relative else ''))
-    if relative:
-        parser.add_argument('--delta', type=int, help='upgrade N revisions')
-    parser.add_argument('--sql', action='store_true',
-                        help='print the SQL instead of running it '
-                             '(START:END for a range)')
+def _add_arg(parser, arg):
+    if not arg.flags:
+        parser.add_argument(arg.name, nargs='?', default=arg.default, help=arg.help or None)
+    elif arg.type is bool:
+        parser.add_argument(*arg.flags, dest=arg.name, action='store_true',
+                            help=arg.help or None)
+    else:
+        parser.add_argument(*arg.flags, dest=arg.name, type=arg.type, default=arg.default,
+                            required=arg.required, help=arg.help or None)
 
 
-def add_command_parsers(subparsers):
-    parser = subparsers.add_parser('upgrade', help='upgrade the database')
-    _add_revision_args(parser, relative=True)
-    parser = subparsers.add_parser('downgrade', help='(not supported)')
-    _add_revision_args(parser, relative=True)
-    parser = subparsers.add_parser('stamp', help='record a revision '
-                                   'without running migrations')
-    _add_revision_args(parser)
-    parser = subparsers.add_parser('current', help='revision of the database')
-    parser.add_argument('--verbose', action='store_true')
-    parser = subparsers.add_parser('history', help='list the chain')
-    parser.add_argument('-r', '--rev-range', help='A:B, A: or :B')
-    parser.add_argument('--verbose', action='store_true')
-    for name, text in (('heads', 'head revision(s) of the chain'),
-                       ('branches', 'branch points of the chain'),
-                       ('check_migration', 'fail unless the chain is one '
-                                           'linear history'),
-                       ('populate', 'restore the standard rows')):
-        subparsers.add_parser(name, help=text)
-    parser = subparsers.add_parser('break_lock', help='free the migration '
-                                   'lock of a stuck or dead run')
-    parser.add_argument('--confirm', action='store_true')
-    parser = subparsers.add_parser('revision', help='write a new revision')
-    parser.add_argument('-m', '--message', required=True)
-    parser.add_argument('--autogenerate', action='store_true',
-                        help='fill it with the differences between the head '
-                             'models and the database')
-    parser.add_argument('--rev-id', dest='rev_id')
-    parser = subparsers.add_parser('plan', help='what an upgrade would do to '
-                                   'this database (exit 8 if it blocks writes '
-                                   'or breaks running code)')
-    parser.add_argument('revision', nargs='?', default='head')
-    parser.add_argument('--rehearse', action='store_true',
-                        help='also run it on a sampled copy and time it')
-    parser.add_argument('--sample-rows', type=int, default=None,
-                        help='rows copied per table for --rehearse (default 10000)')
-    parser = subparsers.add_parser('wait', help='return once the database '
-                                   'is at a revision (another node migrates)')
-    parser.add_argument('--revision', default='head', help='head or an id')
-    parser.add_argument('--timeout', type=float, default=600.0,
-                        help='seconds before giving up (exit code 6)')
+def _parsers(service):
+    """oslo.config's handler that adds one sub-parser per command."""
+    def add(subparsers):
+        for command in commands.COMMANDS.values():
+            if command.cli and command.available(service):
+                parser = subparsers.add_parser(command.name, help=command.help)
+                for arg in command.args:
+                    _add_arg(parser, arg)
+    return add
 
 
-cli_opts = [
-    cfg.SubCommandOpt('command', title='Commands', handler=add_command_parsers),
-    cfg.BoolOpt('json', default=False,
-                help='print one JSON object with the full result'),
-    cfg.BoolOpt('debug', short='d', default=False,
-                help='log details and tracebacks to stderr'),
-    cfg.BoolOpt('use-agent', default=None,
-                help='send the command to the dbmanage agent '
-                     '(overrides [db_manage] use_agent)'),
-]
+def cli_opts(service):
+    return [
+        cfg.SubCommandOpt('command', title='Commands', handler=_parsers(service)),
+        cfg.BoolOpt('json', default=False,
+                    help='print one JSON object with the full result'),
+        cfg.BoolOpt('debug', short='d', default=False,
+                    help='log details and tracebacks to stderr'),
+        cfg.BoolOpt('use-agent', default=None,
+                    help='send the command to the dbmanage agent '
+                         '(overrides [db_manage] use_agent)'),
+    ]
 
 
 def _setup_logging(prog, debug):
@@ -105,52 +78,25 @@ def _api(service):
     use_agent = CONF.use_agent
     if use_agent is None:
         use_agent = CONF.db_manage.use_agent
-    progress = None
+    live = None
     if CONF.command.name == 'upgrade' and not CONF.json and sys.stderr.isatty():
-        progress = output.Progress(service.program)
+        live = output.LiveLine(service.program)
     if use_agent:
-        return rpcapi.AgentAPI(CONF, service, emit=progress)
+        return rpcapi.AgentAPI(CONF, service, emit=live)
     from dbmanage_agent import local
-    return local.LocalAPI(CONF, service, emit=progress)
+    return local.LocalAPI(CONF, service, emit=live)
 
 
-def do_revision(api, service, args):
-    upgrades, differences = None, None
-    if args.autogenerate:
-        found = api.compare()
-        if not found.ok:
-            return found
-        upgrades = found.details['upgrade_code']
-        differences = found.details['differences']
-    from dbmanage.migrate import runner  # revision files are always local
-    path = runner.write_revision(service, args.message, rev_id=args.rev_id,
-                                 upgrades=upgrades)
-    return output.local_result(service, 'revision', path=path,
-                               differences=differences)
-
-
-def dispatch(api, service, args):
-    name = args.name
-    if name == 'revision':
-        return do_revision(api, service, args)
-    if name in ('upgrade', 'downgrade'):
-        return getattr(api, name)(revision=args.revision, delta=args.delta,
-                                  sql=args.sql)
-    if name == 'stamp':
-        return api.stamp(revision=args.revision, sql=args.sql)
-    if name == 'current':
-        # A JSON reader gets every detail, who migrates now included.
-        return api.current(verbose=args.verbose or CONF.json)
-    if name == 'history':
-        return api.history(rev_range=args.rev_range, verbose=args.verbose)
-    if name == 'break_lock':
-        return api.break_lock(confirm=args.confirm)
-    if name == 'plan':
-        return api.plan(revision=args.revision, rehearse=args.rehearse,
-                        sample_rows=args.sample_rows)
-    if name == 'wait':
-        return api.wait(revision=args.revision, timeout=args.timeout)
-    return getattr(api, name)()
+def dispatch(api, service, parsed):
+    """Run the parsed command through ``api``; its Result."""
+    command = commands.get(parsed.name)
+    args = {arg.name: getattr(parsed, arg.name) for arg in command.args}
+    for arg in command.args:
+        if arg.with_json and CONF.json:
+            args[arg.name] = True   # a JSON reader gets every detail
+    if not command.remote:
+        return command.run(api, service, **args)
+    return getattr(api, command.name)(**args)
 
 
 def run(service_name, argv=None):
@@ -158,7 +104,7 @@ def run(service_name, argv=None):
     argv = sys.argv[1:] if argv is None else argv
     try:
         service = services.get(service_name)
-        CONF.register_cli_opts(cli_opts)
+        CONF.register_cli_opts(cli_opts(service))
         config.load(argv, project=service.project, prog=service.program)
     except errors.DbManageError as exc:
         print('%s-db-manage: error: %s' % (service_name,

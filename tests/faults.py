@@ -34,10 +34,11 @@ import zlib
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from dbmanage.db import urls
+from dbmanage import chain as chains
 from dbmanage import commands
-from dbmanage.migrate import runner
 from dbmanage import services
+from dbmanage.db import database
+from dbmanage.migrate import runner
 from tests import conftest
 
 
@@ -215,7 +216,7 @@ def _upgrade(url, service, revision, crash_at=None, texts=None):
     Returns the number of statements run once the revision was announced
     (and appends their SQL to ``texts`` if given).
     """
-    engine = urls.create_engine(url, 10)
+    engine = database.Database(url, 10).engine()
     seen = [None]  # None until the revision is announced
 
     def armed(revision_id):
@@ -255,8 +256,7 @@ def rerun(url, service, revision):
     """The normal command path, as an operator's rerun."""
     ctx = commands.Context(service=services.get(service), url=url, host='faults')
     result = commands.execute(ctx, 'upgrade', {'revision': revision})
-    if ctx._engine is not None:
-        ctx._engine.dispose()
+    ctx.database.dispose()
     return result
 
 
@@ -271,8 +271,7 @@ def sweep(backend, service, points='all', revisions=None, report=print):
     ``points``: 'all' (every statement), 'ci' (one, ``ci_point``), or an
     int n (n statements spread evenly over the revision).
     """
-    chain = [r.revision for r in runner.ordered_revisions(runner.script_directory(
-        services.get(service)))]
+    chain = [r.revision for r in reversed(chains.load(services.get(service)).ordered)]
     workdir = pathlib.Path(tempfile.mkdtemp(prefix='dbm_faults_'))
     if points == 'ci':
         return _lockstep(backend, service, chain, workdir, report)

@@ -466,7 +466,7 @@ def test_agent_too_old_for_a_method_runs_nothing(bus, make_db):
             'from dbmanage_cli import main\n'
             'from dbmanage import config, errors, services\n'
             'from dbmanage_agent import rpcapi\n'
-            'main.CONF.register_cli_opts(main.cli_opts)\n'
+            'main.CONF.register_cli_opts(main.cli_opts(services.get("mistral")))\n'
             'config.load(["--config-file", sys.argv[1], "heads"], "mistral", "x")\n'
             'api = rpcapi.AgentAPI(main.CONF, services.get("mistral"))\n'
             'try:\n'

@@ -172,7 +172,7 @@ def test_a_fresh_install_that_loses_its_connection_is_retried(make_db, caplog):
     url = make_db('mysql')
     ctx = inprocess.context('mistral', url, lock_timeout=60)
     done = []
-    with commands.linked(ctx) as link, locks.held(ctx, link, 'req-test-holder'):
+    with ctx.database.linked() as link, locks.held(ctx.lock_settings(), link, 'req-test-holder'):
         runner = threading.Thread(target=lambda: done.append(commands.execute(
             inprocess.context('mistral', url, lock_timeout=60), 'upgrade',
             {'revision': 'head'})))

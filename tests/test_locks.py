@@ -22,10 +22,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from dbmanage import chain as chains
+from dbmanage import commands
 from dbmanage import errors
 from dbmanage import locks
-from dbmanage import commands
-from dbmanage.migrate import runner
 from dbmanage import services
 from tests import conftest
 
@@ -41,8 +41,7 @@ CHAIN_RUN = {'lock_lease': LEASE, 'fresh_install': 'chain'}
 
 
 def chain(service):
-    return [r.revision for r in runner.ordered_revisions(
-        runner.script_directory(services.get(service)))]
+    return [r.revision for r in reversed(chains.load(services.get(service)).ordered)]
 
 
 class Cluster:
@@ -287,7 +286,7 @@ def lock_kind(request):
 def test_current_shows_the_holder_and_break_lock(cli, lock_kind):
     kind, url, extra, sections = lock_kind
     ctx = _ctx('mistral', url, **extra)
-    with commands.linked(ctx) as link, locks.held(ctx, link, 'req-holder') as hold:
+    with ctx.database.linked() as link, locks.held(ctx.lock_settings(), link, 'req-holder') as hold:
         code, shown = cli.json('mistral', 'current', url=url, **sections)
         assert code == 0, shown
         holder = shown['lock']
@@ -474,8 +473,8 @@ def test_a_run_whose_lock_is_broken_stops_between_revisions(cli, lease_kind, tmp
         seen += 'Running upgrade' in line
         if seen == 3:
             ctx = _ctx('mistral', url, **extra)
-            with commands.linked(ctx) as link:
-                locks.break_(ctx, link, locks.holder(ctx, link))
+            with ctx.database.linked() as link:
+                locks.break_(ctx.lock_settings(), link, locks.holder(ctx.lock_settings(), link))
             break
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == errors.LOCK_LOST, err[-2000:]
@@ -659,7 +658,7 @@ def test_a_lost_migrating_connection_still_releases_the_lock(renewed_kind):
     kind, url, extra, sections = renewed_kind
     ctx = _ctx('mistral', url, **dict(extra, lock_timeout=2))
     with pytest.raises(Exception):
-        with commands.linked(ctx) as link, locks.held(ctx, link, 'req-first'):
+        with ctx.database.linked() as link, locks.held(ctx.lock_settings(), link, 'req-first'):
             conn_id = link.dbapi.cursor()
             conn_id.execute('SELECT CONNECTION_ID()')
             victim = conn_id.fetchone()[0]
@@ -669,7 +668,7 @@ def test_a_lost_migrating_connection_still_releases_the_lock(renewed_kind):
                 admin.exec_driver_sql('KILL %d' % victim)
             engine.dispose()
             link.dbapi.cursor().execute('SELECT 1')   # the run's next statement fails
-    with commands.linked(ctx) as link, locks.held(ctx, link, 'req-second') as hold:
+    with ctx.database.linked() as link, locks.held(ctx.lock_settings(), link, 'req-second') as hold:
         assert hold.waited < 1
 
 

@@ -4,9 +4,9 @@ import ssl
 import pymysql
 import sqlalchemy as sa
 
-from dbmanage.db import urls
-from dbmanage.db import mysql_tls
+from dbmanage.db import database
 from dbmanage.db import versions
+from dbmanage.dialects.mysql import tls as mysql_tls
 
 
 def _settings(context):
@@ -38,7 +38,7 @@ def test_tls_options_are_pymysqls_to_handle():
 
 def test_both_ways_to_the_database_use_it(make_db):
     url = make_db('mysql')
-    engine = urls.create_engine(url, 5)
+    engine = database.Database(url, 5).engine()
     with engine.connect() as conn:
         assert isinstance(conn.connection.driver_connection, mysql_tls.Connection)
         assert conn.execute(sa.text('SELECT 1')).scalar() == 1

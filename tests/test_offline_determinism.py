@@ -8,12 +8,13 @@ from tests import conftest
 # Every dialect that renders offline, the whole chain and two ranges each.
 RENDER = '''
 import json, sys
-from dbmanage.migrate import runner
+from dbmanage import chain
 from dbmanage import services
+from dbmanage.migrate import runner
 out = {}
 for name in ('mistral', 'lbaas'):
     service = services.get(name)
-    ids = [r.revision for r in runner.ordered_revisions(runner.script_directory(service))]
+    ids = [r.revision for r in reversed(chain.load(service).ordered)]
     ranges = ['head', '%s:head' % ids[len(ids) // 3], '%s:%s' % (ids[1], ids[-5])]
     for dialect in ('mysql', 'postgresql'):
         for target in ranges:

@@ -1,7 +1,7 @@
 """Every claim `plan` makes about both chains, checked against the servers.
 
 Each revision is planned from the live database and then run with its
-statements watched (dbmanage_agent.plan.prove): on MariaDB every ALTER runs
+statements watched (tools/prove_plan.py): on MariaDB every ALTER runs
 with the claimed ALGORITHM/LOCK forced after the next cheaper one was
 refused; on PostgreSQL pg_locks and relfilenode must agree with the claimed
 lock and rewrite; on SQLite the tables rebuilt must be the ones claimed. The
@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from dbmanage import services
-from dbmanage.plan import prove
+from tools import prove_plan as prove
 from tests import conftest
 
 
@@ -51,20 +51,20 @@ def test_postgresql_shows_each_claimed_lock_and_rewrite(make_db, service):
 
 def test_a_refused_cheaper_algorithm_is_reported(make_db):
     """A wrong claim is caught: claim COPY for an instant ADD COLUMN."""
-    from dbmanage.plan import classify
+    from dbmanage.dialects.mysql import plan as claims
     url = make_db('mysql')
-    original = classify.mysql
+    original = claims._algorithm
 
     def wrong(op, schema):
         if op.kind == 'add_column':
             return 'COPY', 'SHARED', 'deliberately wrong'
         return original(op, schema)
-    classify.mysql = wrong
+    claims._algorithm = wrong
     try:
         with pytest.raises(Exception, match='claim contradicted'):
             _walk(url, 'mistral')
     finally:
-        classify.mysql = original
+        claims._algorithm = original
 
 
 @pytest.mark.parametrize('service', ['mistral', 'lbaas'])

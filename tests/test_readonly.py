@@ -9,8 +9,11 @@ import types
 import pytest
 
 from dbmanage import chain
-from dbmanage.migrate import runner
+from dbmanage.chain import files
+from dbmanage.chain import index as index_module
+from dbmanage.chain import watch
 from dbmanage import services
+from dbmanage.chain import scripts
 from dbmanage.db import versions
 from tests import conftest
 from tests import inprocess
@@ -19,8 +22,8 @@ SERVICES = ('mistral', 'lbaas')
 
 
 def _as_alembic_sees_it(service):
-    script = runner.script_directory(service)
-    return [(r.revision, r.down_revision, runner.describe(r), r.path, r.is_head,
+    script = chain.script(service)
+    return [(r.revision, r.down_revision, scripts.description(r), r.path, r.is_head,
              r.is_branch_point) for r in script.walk_revisions()]
 
 
@@ -31,14 +34,14 @@ def test_text_chain_is_alembics_chain(name):
     assert found.linear, 'the shipped chains read as text, without Alembic'
     assert [(r.revision, r.down_revision, r.description, r.path, r.is_head,
              r.is_branch_point) for r in found.ordered] == _as_alembic_sees_it(service)
-    assert (found.heads, found.branches) == tuple(map(list, runner.chain_summary(service)))
+    assert (found.heads, found.branches) == tuple(map(list, chain.summary(service)))
 
 
 def test_pattern_and_parser_read_every_file_alike():
     for name in SERVICES:
         for path in sorted(services.get(name).versions_dir.glob('*.py')):
             text = path.read_text()
-            assert chain._scan(text) == chain._parse(text, path), path.name
+            assert files._scan(text) == files._parse(text, path), path.name
 
 
 @pytest.mark.parametrize('text, expected', [
@@ -53,7 +56,7 @@ def test_pattern_and_parser_read_every_file_alike():
 def test_revision_file_forms(tmp_path, text, expected):
     path = tmp_path / '046_x.py'
     path.write_text(text)
-    assert chain.read_file(path) == expected
+    assert files.read_file(path) == expected
 
 
 @pytest.mark.parametrize('text', [
@@ -66,14 +69,15 @@ def test_revision_file_forms(tmp_path, text, expected):
 def test_files_in_doubt_are_left_to_alembic(tmp_path, text):
     path = tmp_path / '046_x.py'
     path.write_text(text)
-    with pytest.raises(chain._NotPlain):
-        chain.read_file(path)
+    with pytest.raises(files.NotPlain):
+        files.read_file(path)
 
 
 @pytest.mark.parametrize('watching', (False, True))
 def test_an_edited_chain_is_read_again(chain_copy, monkeypatch, watching):
     package, env = chain_copy
-    monkeypatch.setattr(chain, '_WATCHING', watching)   # as the agent runs
+    if not watching:   # as where inotify is not available: every load scans
+        monkeypatch.setattr(watch.Watch, 'on', classmethod(lambda cls, folder: None))
     service = types.SimpleNamespace(versions_dir=package / 'mistral' / 'versions')
     assert chain.load(service).heads == ['045']
     head = service.versions_dir / '046_new.py'
@@ -87,12 +91,11 @@ def test_an_edited_chain_is_read_again(chain_copy, monkeypatch, watching):
 
 def test_a_watched_folder_that_did_not_change_is_not_scanned(chain_copy, monkeypatch):
     package, env = chain_copy
-    monkeypatch.setattr(chain, '_WATCHING', True)
     service = types.SimpleNamespace(versions_dir=package / 'mistral' / 'versions')
     first = chain.load(service)
     scans = []
-    scan = chain._signature
-    monkeypatch.setattr(chain, '_signature', lambda folder: scans.append(folder) or scan(folder))
+    scan = files.signature
+    monkeypatch.setattr(files, 'signature', lambda folder: scans.append(folder) or scan(folder))
     assert chain.load(service) is first and scans == []
     (service.versions_dir / '045_add_scheduled_jobs_indexes.py').touch()
     assert chain.load(service).heads == first.heads and len(scans) == 1
@@ -103,7 +106,7 @@ def test_the_index_answers_only_for_the_files_it_was_made_from(chain_copy):
     package, env = chain_copy
     service = types.SimpleNamespace(versions_dir=package / 'mistral' / 'versions')
     assert chain.load(service).heads == ['045']
-    index = pathlib.Path(chain._index_path(service.versions_dir))
+    index = pathlib.Path(index_module._index_path(service.versions_dir))
     kept = json.loads(index.read_text())
     # A new process, same files: the answer comes from the index (marked here).
     kept['revisions'][-1][2] = 'from the index'
@@ -115,7 +118,7 @@ def test_the_index_answers_only_for_the_files_it_was_made_from(chain_copy):
         '"""New."""\nrevision = "046"\ndown_revision = "045"\n')
     chain._LOADED.clear()
     assert [r.description for r in chain.load(service).ordered[:2]] == [
-        'New.', chain.read_file(service.versions_dir / kept['revisions'][-1][3])[2]]
+        'New.', files.read_file(service.versions_dir / kept['revisions'][-1][3])[2]]
     assert json.loads(index.read_text())['revisions'][-1][:2] == ['046', '045']
 
 
@@ -144,7 +147,7 @@ def test_an_index_others_could_write_is_ignored(chain_copy, tmp_path, monkeypatc
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
     service = types.SimpleNamespace(versions_dir=package / 'mistral' / 'versions')
     assert chain.load(service).heads == ['045']
-    index = pathlib.Path(chain._index_path(service.versions_dir))
+    index = pathlib.Path(index_module._index_path(service.versions_dir))
     assert index.parent.stat().st_mode & 0o777 == 0o700
     kept = json.loads(index.read_text())
     _forge(index, kept)

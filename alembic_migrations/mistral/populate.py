@@ -217,6 +217,16 @@ def _sync_system_workflows(connection, report):
     report['deleted'].extend(r.name for r in rows)
 
 
+def populate_actions(connection):
+    """Register the shipped ad-hoc actions (``populate_actions``, the first
+    part of ``populate``); the caller commits. Returns the action names by
+    outcome: ``inserted``, ``updated`` and ``unchanged``."""
+    report = {'inserted': [], 'updated': [], 'unchanged': []}
+    for action in ACTIONS:
+        _sync_action(connection, action, report)
+    return report
+
+
 def populate(connection):
     """Write populate's rows through ``connection``; the caller commits.
 
@@ -226,8 +236,6 @@ def populate(connection):
     if SYSTEM_WORKFLOWS:
         raise NotImplementedError(
             'registering preinstalled workflows is not supported')
-    report = {'inserted': [], 'updated': [], 'unchanged': [], 'deleted': []}
-    for action in ACTIONS:
-        _sync_action(connection, action, report)
+    report = dict(populate_actions(connection), deleted=[])
     _sync_system_workflows(connection, report)
     return report

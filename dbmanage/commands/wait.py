@@ -11,8 +11,10 @@ import contextlib
 import logging
 import time
 
-from dbmanage import errors
 from dbmanage import deadline
+from dbmanage import errors
+from dbmanage.commands import spec
+from dbmanage.commands import text
 
 LOG = logging.getLogger(__name__)
 END_EVENTS = {'db_manage.upgrade.end', 'db_manage.stamp.end'}
@@ -20,7 +22,7 @@ END_EVENTS = {'db_manage.upgrade.end', 'db_manage.stamp.end'}
 _TRANSIENT = (errors.FAILED, errors.UNREACHABLE)
 
 
-def wait(api, revision='head', timeout=600.0):
+def wait(api, service, revision='head', timeout=600.0):
     started = time.monotonic()
     budget = deadline.Budget(timeout)
     api.budget = budget
@@ -34,7 +36,7 @@ def wait(api, revision='head', timeout=600.0):
             while now.ok and not reached(now.revision_after):
                 # Events make waiting prompt; asking again now and then
                 # covers a node that migrated without an agent (no events).
-                _sleep_until(events, api.service.name, reached,
+                _sleep_until(events, service.name, reached,
                              min(budget.left(), 5.0 if events else 1.0))
                 now = _ask(api.current, budget, revision, now)
     finally:
@@ -126,3 +128,16 @@ def _safe(reached, revs):
         return reached(revs)
     except errors.DbManageError:
         return True
+
+
+def render(result, verbose):
+    return 'Database is at %s (waited %.1f s)' % (
+        text.revisions(result.revision_after, result.heads), result.details.get('waited', 0))
+
+
+COMMAND = spec.Command(
+    'wait', 'return once the database is at a revision (another node migrates)', wait,
+    remote=False, render=render,
+    args=(spec.Arg('revision', default='head', flags=('--revision',), help='head or an id'),
+          spec.Arg('timeout', float, 600.0, flags=('--timeout',),
+                   help='seconds before giving up (exit code 6)')))

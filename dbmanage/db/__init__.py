@@ -1,0 +1,1 @@
+"""The database layer: URLs, connections, the version table and the retry policy."""

@@ -3,13 +3,14 @@
 Reading the revision, and a fresh install from the baseline, need a few
 plain statements; importing SQLAlchemy for them would cost more than the
 statements themselves. For the usual drivers (PyMySQL, psycopg2, sqlite3)
-and URLs with no driver options beyond ``charset``, ``backend(url)``
+and URLs with no driver options beyond ``charset``, ``direct(url)``
 opens the same connection SQLAlchemy would. Any other URL gets None, and
-the caller goes through SQLAlchemy as before.
+the caller goes through SQLAlchemy.
 
 Statements given to these connections use the ``%(name)s`` parameter
 style, which PyMySQL and psycopg2 share (SQLite needs no parameters here).
 """
+from dbmanage import dialects
 from dbmanage.db import urls
 
 
@@ -21,105 +22,36 @@ class DriverError(Exception):
         super().__init__('(%s.%s) %s' % (kind.__module__, kind.__qualname__, exc))
 
 
-class _Backend:
-    dialect = None
+class Direct:
+    """Opens connections to one URL with its dialect's driver."""
 
-    def __init__(self, parts, timeout):
-        self.parts, self.timeout = parts, max(1, int(timeout))
+    def __init__(self, dialect, parts, timeout):
+        self.dialect, self.parts = dialect, parts
+        self.timeout = max(1, int(timeout))
 
     @property
     def database(self):
         return self.parts.database
 
-
-class _MySQL(_Backend):
-    dialect = 'mysql'
-
-    def supported(self):
-        return (self.parts.driver == 'pymysql'
-                and set(self.parts.query) <= {'charset'})
-
     def connect(self, autocommit=True):
-        from dbmanage.db import mysql_tls
-        p = self.parts
-        kwargs = dict(host=p.host or 'localhost', port=p.port or 3306, user=p.username,
-                      password=p.password or '', database=p.database,
-                      connect_timeout=self.timeout, autocommit=autocommit)
-        if 'charset' in p.query:
-            kwargs['charset'] = p.query['charset']
-        return mysql_tls.connect(**kwargs)
+        return self.dialect.connect(self.parts, self.timeout, autocommit)
 
-    @staticmethod
-    def missing_table(exc):
-        return getattr(exc, 'args', (None,))[0] == 1146
+    def errors(self):
+        return self.dialect.errors()
 
-    @staticmethod
-    def errors():
-        import pymysql
-        return pymysql.err.Error
+    def missing_table(self, exc):
+        return self.dialect.missing_table(exc)
 
 
-class _PostgreSQL(_Backend):
-    dialect = 'postgresql'
+def direct(url, connect_timeout):
+    """A Direct for ``url`` if its driver can be used directly, else None.
 
-    def supported(self):
-        return self.parts.driver == 'psycopg2' and not self.parts.query
-
-    def connect(self, autocommit=True):
-        import psycopg2
-        p = self.parts
-        conn = psycopg2.connect(host=p.host, port=p.port, user=p.username,
-                                password=p.password, dbname=p.database,
-                                connect_timeout=self.timeout)
-        conn.autocommit = autocommit
-        return conn
-
-    @staticmethod
-    def missing_table(exc):
-        return getattr(exc, 'pgcode', None) == '42P01'
-
-    @staticmethod
-    def errors():
-        import psycopg2
-        return psycopg2.Error
-
-
-class _SQLite(_Backend):
-    dialect = 'sqlite'
-
-    def supported(self):
-        return self.parts.driver in (None, 'pysqlite') and not self.parts.query
-
-    def connect(self, autocommit=True):
-        # Never the driver's implicit transactions: it would commit before
-        # DDL. Writers say BEGIN themselves, as the engine's connections do.
-        import sqlite3
-        return sqlite3.connect(self.parts.database or ':memory:',
-                               isolation_level=None, check_same_thread=False)
-
-    @staticmethod
-    def missing_table(exc):
-        return str(exc).startswith('no such table')
-
-    @staticmethod
-    def errors():
-        import sqlite3
-        return sqlite3.Error
-
-
-_BACKENDS = {'mysql': _MySQL, 'mariadb': _MySQL, 'postgresql': _PostgreSQL,
-             'sqlite': _SQLite}
-
-
-def backend(url, connect_timeout):
-    """The driver behind ``url`` if it can be used directly, else None.
-
-    A malformed URL raises UsageError naming the masked URL.
+    A malformed URL raises UsageError naming the masked URL; a backend
+    dbmanage does not support, too.
     """
     parts = urls.split(url)
-    found = _BACKENDS.get(parts.backend)
-    found = found and found(parts, connect_timeout)
-    return found if found and found.supported() else None
+    dialect = dialects.named(parts.backend)
+    return Direct(dialect, parts, connect_timeout) if dialect.direct(parts) else None
 
 
 def query(conn, statement, params=None):

@@ -2,7 +2,7 @@
 
 A rerun is safe wherever the error struck: PostgreSQL and SQLite roll the
 unfinished revision back, and on MySQL the next attempt resumes it from the
-progress record (``progress``).
+journal (``migrate.journal``).
 
 oslo.db classifies driver errors (deadlock, lock wait timeout, lost
 connection) into its exception types. Its filters are imported on the first

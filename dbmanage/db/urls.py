@@ -1,45 +1,15 @@
-"""The one place database URLs are resolved, validated, masked and opened.
+"""The one place database URLs are parsed, validated and masked.
 
 ``split`` parses a URL without SQLAlchemy (read-only commands use the DB
 driver directly); ``parse`` builds SQLAlchemy's URL from the same parts.
 """
 import dataclasses
-import logging
 import re
 from urllib.parse import parse_qsl
 from urllib.parse import unquote
 
 from dbmanage import errors
 from dbmanage import masking
-
-LOG = logging.getLogger(__name__)
-
-# Driver arguments that make an unreachable server fail in seconds instead
-# of the OS's TCP timeout.
-_CONNECT_TIMEOUT_ARG = {
-    'mysql': 'connect_timeout',
-    'mariadb': 'connect_timeout',
-    'postgresql': 'connect_timeout',
-}
-
-
-def resolve(connection, service, sources=()):
-    """The URL to use: the configured one, else, when no configuration was
-    read at all (``sources``: the files read), the service's embedded file.
-
-    Returns ``(url, embedded)``.
-    """
-    if connection:
-        masking.register_url(connection)
-        return connection, False
-    if sources:
-        # A configuration that lost its connection must not look like a
-        # successful run on a new local file.
-        raise errors.UsageError('no [database] connection in %s (the embedded '
-                                'database is only for running without any '
-                                'configuration)' % ', '.join(sources))
-    return service.embedded_url, True
-
 
 _URL = re.compile(r"""
     (?P<drivername>[\w+]+)://
@@ -121,59 +91,3 @@ def parse(url):
 
 def masked(url):
     return masking.scrub(url)
-
-
-def dialect_name(url):
-    return parse(url).get_dialect().name
-
-
-def create_engine(url, connect_timeout):
-    """An engine with a small pool, so a long-lived agent answers quickly.
-
-    Connections are checked before reuse: the database may have restarted
-    since the last command.
-    """
-    import sqlalchemy as sa
-    parsed = parse(url)
-    connect_args = {}
-    arg = _CONNECT_TIMEOUT_ARG.get(parsed.get_backend_name())
-    if arg:
-        connect_args[arg] = max(1, int(connect_timeout))
-    engine = sa.create_engine(parsed, pool_size=2, max_overflow=4,
-                              pool_pre_ping=True, pool_recycle=3600,
-                              connect_args=connect_args)
-    if parsed.get_backend_name() == 'sqlite':
-        _transactional_sqlite(engine)
-    elif parsed.get_driver_name() == 'pymysql':
-        _preferred_tls_made_once(engine)
-    return engine
-
-
-def _preferred_tls_made_once(engine):
-    """PyMySQL connections, with the preferred-TLS context made once (see
-    ``mysql_tls``); the arguments are SQLAlchemy's, TLS options included."""
-    from sqlalchemy import event
-
-    @event.listens_for(engine, 'do_connect')
-    def _connect(dialect, conn_rec, cargs, cparams):
-        from dbmanage.db import mysql_tls
-        return mysql_tls.connect(*cargs, **cparams)
-
-
-def _transactional_sqlite(engine):
-    """Let SQLite run DDL inside the transaction SQLAlchemy begins.
-
-    pysqlite opens transactions only before INSERT/UPDATE/DELETE, so DDL
-    would commit statement by statement; SQLite itself rolls DDL back like
-    anything else. SQLAlchemy's documented recipe: no implicit transactions
-    in the driver, and an explicit BEGIN whenever SQLAlchemy begins one.
-    """
-    from sqlalchemy import event
-
-    @event.listens_for(engine, 'connect')
-    def _no_driver_transactions(dbapi_connection, record):
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, 'begin')
-    def _begin(conn):
-        conn.exec_driver_sql('BEGIN')

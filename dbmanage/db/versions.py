@@ -18,7 +18,7 @@ class Reader:
     """Reads the revision(s) recorded in one database."""
 
     def __init__(self, url, connect_timeout):
-        self._backend = driver.backend(url, connect_timeout)
+        self._backend = driver.direct(url, connect_timeout)
         self._conn = None
         self._lock = threading.Lock()
 
@@ -81,3 +81,12 @@ class Reader:
     def close(self):
         with self._lock:
             self.close_locked()
+
+
+def heads_of(conn) -> list[str]:
+    """The sorted revisions recorded on an SQLAlchemy connection; [] without
+    the table (the same question as ``Reader.heads``, through SQLAlchemy)."""
+    import sqlalchemy as sa
+    if not sa.inspect(conn).has_table('alembic_version'):
+        return []
+    return sorted(row[0] for row in conn.exec_driver_sql(QUERY))

@@ -13,89 +13,52 @@ configured with and without a coordinator still exclude each other, and a
 coordinator that can only exclude processes of one host (``file://``,
 ``ipc://``) or cannot be loaded is not used, with one warning line.
 
-Every kind can say who holds it, and can be broken by an operator.
-
-Locks speak to the database through plain DB-API connections (``Link``),
-so a fresh install that opens its connection with the driver alone
-(``driver``) takes the same lock as a migration through SQLAlchemy.
+Every kind implements ``kind.Kind``: it can say who holds the lock, and an
+operator can break it.
 """
 import contextlib
-import dataclasses
 import logging
 import time
-import typing
 
+from dbmanage.locks import coordinator
+from dbmanage.locks import galera
 from dbmanage.locks import holders
+from dbmanage.locks import kind
+from dbmanage.locks import session
 
 LOG = logging.getLogger(__name__)
 
+Settings = kind.Settings
 describe = holders.describe
 
-
-@dataclasses.dataclass
-class Link:
-    """The database as a lock sees it."""
-    dialect: str
-    database: str | None
-    #: The DB-API connection that migrates (a session lock lives on it).
-    dbapi: object
-    #: Opens another DB-API connection (the Galera lock renews its lease there).
-    connect: typing.Callable
-    #: Ends whatever transaction the migration left open.
-    rollback: typing.Callable
-    #: Drops the connection, and with it any session lock the server holds.
-    discard: typing.Callable
-
-    @classmethod
-    def of(cls, conn):
-        """The link of an SQLAlchemy connection: its own DB-API connection."""
-        return cls(dialect=conn.dialect.name, database=conn.engine.url.database,
-                   dbapi=conn.connection.driver_connection,
-                   connect=conn.engine.raw_connection,
-                   rollback=lambda: conn.in_transaction() and conn.rollback(),
-                   discard=conn.invalidate)
-
-    @classmethod
-    def direct(cls, backend, conn):
-        """The link of a connection ``backend`` (``driver``) opened."""
-        return cls(dialect=backend.dialect, database=backend.database, dbapi=conn,
-                   connect=lambda: backend.connect(autocommit=False),
-                   rollback=conn.rollback, discard=conn.close)
-
-
-def _database_kind(link):
-    if link.dialect in ('mysql', 'mariadb'):
-        from dbmanage.locks import galera
-        if galera.is_galera(link.dbapi):
-            return 'galera'
-    return 'session'
-
+#: Every kind of lock, by name.
+KINDS = {k.name: k for k in (session.KIND, galera.KIND, coordinator.KIND)}
 
 _refused = set()   # coordinator URLs already reported unusable by this process
 
 
-def _coordinator_url(ctx):
-    """The coordinator URL to lock through, or None."""
-    url = ctx.coordination_url
+def _coordinated(settings):
+    """Is a coordinator to be locked through?"""
+    url = settings.coordinator
     if not url:
-        return None
-    from dbmanage.locks import coordinator
+        return False
     reason = coordinator.refusal(url)
     if reason is None:
-        return url
+        return True
     if url not in _refused:
         _refused.add(url)
         LOG.warning('[coordination] backend_url is not used for the migration lock: '
                     '%s; the database lock alone keeps runs apart', reason)
-    return None
+    return False
 
 
-def _coordinator_name(ctx):
-    from dbmanage.db import urls
-    return '%s.%s' % (ctx.service.lock_name, urls.split(ctx.url).database)
+def _kinds(settings, link):
+    """The kinds to take, outermost first."""
+    database = KINDS[link.dialect.lock_kind(link.dbapi)]
+    return [KINDS['coordinator'], database] if _coordinated(settings) else [database]
 
 
-class _Holds:
+class Holds:
     """The locks one run holds, outermost first, as one hold."""
 
     def __init__(self, holds):
@@ -138,54 +101,39 @@ class _Holds:
         return released
 
 
-def _acquire(ctx, link, kind, me, on_wait):
-    deadline = time.monotonic() + ctx.lock_timeout
-
-    def remaining():
-        return max(0.0, deadline - time.monotonic())
-
+def _acquire(settings, link, kinds, me, on_wait):
+    deadline = time.monotonic() + settings.timeout
     holds = []
     try:
-        url = _coordinator_url(ctx)
-        if url:
-            from dbmanage.locks import coordinator
-            holds.append(coordinator.acquire(url, _coordinator_name(ctx), remaining(),
-                                             ctx.lock_lease, ctx.connect_timeout, me,
-                                             on_wait))
-        if kind == 'galera':
-            from dbmanage.locks import galera
-            holds.append(galera.acquire(link, remaining(), ctx.lock_lease, me, on_wait))
-        else:
-            from dbmanage.locks import session
-            holds.append(session.acquire(link, ctx.service.lock_name, remaining(), me,
-                                         lambda: on_wait(session.holder(
-                                             link, ctx.service.lock_name))))
+        for found in kinds:
+            holds.append(found.acquire(settings, link, me,
+                                       max(0.0, deadline - time.monotonic()), on_wait))
     except BaseException:
-        _Holds(holds).release() if holds else None
+        Holds(holds).release() if holds else None
         raise
-    return _Holds(holds)
+    return Holds(holds)
 
 
 @contextlib.contextmanager
-def held(ctx, link, request_id):
-    """Hold the migration lock of ``ctx``'s database while ``link`` migrates.
+def held(settings, link, request_id):
+    """Hold the migration lock while ``link`` migrates.
 
-    Yields the hold: ``waited`` seconds, ``check(revision)`` and
-    ``fence(what)``, which raise LockLost once the lock is no longer ours.
-    The connection leaves with no transaction open, so the migration that
-    follows starts and commits its own. Whatever the migration's connection
-    went through (a lost connection included), every lock is released on
-    the way out.
+    Yields the hold (``Holds``): ``waited`` seconds, ``check(revision)``,
+    ``fence(what)`` and ``verify(what)``, which raise LockLost once the lock
+    is no longer ours. The connection leaves with no transaction open, so
+    the migration that follows starts and commits its own. Whatever the
+    migration's connection went through (a lost connection included), every
+    lock is released on the way out.
     """
-    kind = _database_kind(link)
-    me = holders.record(ctx.host, request_id, kind)
+    kinds = _kinds(settings, link)
+    me = holders.record(settings.host, request_id, kinds[-1].name)
 
     def on_wait(found):
         LOG.warning('waiting up to %.0f s for the migration lock held by %s',
-                    ctx.lock_timeout, describe(found))
+                    settings.timeout, describe(found))
 
     started = time.monotonic()
-    hold = _acquire(ctx, link, kind, me, on_wait)
+    hold = _acquire(settings, link, kinds, me, on_wait)
     hold.waited = time.monotonic() - started
     try:
         link.dbapi.commit()
@@ -211,43 +159,17 @@ def held(ctx, link, request_id):
                 link.discard()
 
 
-def _database_holder(ctx, link):
-    if _database_kind(link) == 'galera':
-        from dbmanage.locks import galera
-        return galera.holder(link.dbapi)
-    from dbmanage.locks import session
-    found = session.holder(link, ctx.service.lock_name)
-    link.dbapi.rollback()
+def holder(settings, link):
+    """Who holds the migration lock now (a dict), or None."""
+    found = None
+    for lock in _kinds(settings, link):
+        found = found or lock.holder(settings, link)
     return found
 
 
-def holder(ctx, link):
-    """Who holds the migration lock now (a dict), or None."""
-    url = _coordinator_url(ctx)
-    if url:
-        from dbmanage.locks import coordinator
-        found = coordinator.holder(url, _coordinator_name(ctx), ctx.lock_lease,
-                                   ctx.connect_timeout, ctx.host)
-        if found is not None:
-            return found
-    return _database_holder(ctx, link)
-
-
-def break_(ctx, link, found):
-    """Free the lock ``found`` holds, whoever holds it: the coordinator's and
-    the database's."""
-    url = _coordinator_url(ctx)
-    if url:
-        from dbmanage.locks import coordinator
-        coordinator.break_(url, _coordinator_name(ctx), ctx.lock_lease,
-                           ctx.connect_timeout, ctx.host)
-        found = _database_holder(ctx, link)
-        if found is None:
-            return
-    if _database_kind(link) == 'galera':
-        from dbmanage.locks import galera
-        galera.break_(link.dbapi)
-    else:
-        from dbmanage.locks import session
-        session.break_(link, found)
-        link.dbapi.commit()
+def break_(settings, link, found):
+    """Free the migration lock, whoever holds it: every kind that is held."""
+    for lock in _kinds(settings, link):
+        held_by = found if lock.name == found.get('kind') else lock.holder(settings, link)
+        if held_by is not None:
+            lock.break_(settings, link, held_by)

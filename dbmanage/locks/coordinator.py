@@ -10,14 +10,14 @@ tooz is imported only when a coordinator is configured.
 """
 import base64
 import logging
-import threading
 import urllib.parse
 import uuid
 import warnings
 
+from dbmanage import deadline
 from dbmanage import errors
 from dbmanage import masking
-from dbmanage.locks import session
+from dbmanage.locks import kind
 
 LOG = logging.getLogger(__name__)
 
@@ -46,46 +46,37 @@ def _tooz():
 
 
 def _within(seconds, fn):
-    """Run ``fn()`` for at most ``seconds``: ``{'ok': True}``, ``{'error':
-    exc}``, or ``{}`` if it has not returned. tooz retries an unreachable
-    server for ever (its heartbeat, and ``stop``, which waits for it): the
-    deadline is ours, and a call past it is left to finish in a daemon
-    thread."""
-    outcome = {}
-
-    def run():
-        try:
-            fn()
-            outcome['ok'] = True
-        except BaseException as exc:  # handed to the waiting thread
-            outcome['error'] = exc
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    return outcome
+    """None if ``fn()`` returned within ``seconds``, else why not (its error,
+    or that it did not answer). tooz retries an unreachable server for ever:
+    a call past its time is left to finish in its thread."""
+    try:
+        deadline.call(fn, seconds)
+    except errors.Unreachable:
+        return 'it is not answering'
+    except Exception as exc:
+        return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return None
 
 
 def stop(coord, timeout, quiet=False):
     """Stop ``coord`` (leaving its groups), giving up after ``timeout``."""
-    outcome = _within(timeout, coord.stop)
-    if not outcome.get('ok'):
+    failure = _within(timeout, coord.stop)
+    if failure:
         (LOG.debug if quiet else LOG.warning)(
             'the coordinator did not stop cleanly within %.0f s (%s); its TTLs '
-            'will end what it held', timeout, masking.scrub(
-                outcome.get('error') or 'it is not answering'))
+            'will end what it held', timeout, masking.scrub(failure))
 
 
 def start(url, member, lease, connect_timeout, heart=False):
     """A started coordinator; Unreachable if it does not answer in time."""
     coordination = _tooz()
     coord = coordination.get_coordinator(_url(url, lease), member.encode())
-    outcome = _within(connect_timeout, lambda: coord.start(start_heart=heart))
-    if not outcome.get('ok'):
-        reason = outcome.get('error')
-        reason = (str(reason).strip().splitlines() or [type(reason).__name__])[0] \
-            if reason else 'no answer within %.0f s' % connect_timeout
+    failure = _within(connect_timeout, lambda: coord.start(start_heart=heart))
+    if failure:
+        if failure == 'it is not answering':
+            failure = 'no answer within %.0f s' % connect_timeout
         raise errors.Unreachable('cannot reach the coordinator at %s: %s'
-                                 % (masking.scrub(url), masking.scrub(reason)))
+                                 % (masking.scrub(url), masking.scrub(failure)))
     return coord
 
 
@@ -121,7 +112,7 @@ def _group(name):
     return (name + '.holder').encode()
 
 
-class Hold:
+class Hold(kind.Hold):
     kind = 'coordinator'
 
     def __init__(self, coord, lock, name, timeout):
@@ -164,34 +155,17 @@ class Hold:
                 'command again to resume' % (self._name, when, masking.scrub(reason)))
 
     def release(self):
-        outcome = _within(self._timeout, lambda: self._lock.acquired and self._lock.release())
-        if not outcome.get('ok'):
+        failure = _within(self._timeout, lambda: self._lock.acquired and self._lock.release())
+        if failure:
             (LOG.debug if self.lost else LOG.warning)(
                 'could not release the migration lock %s (its TTL will end '
-                'it): %s', self._name, masking.scrub(
-                    outcome.get('error') or 'the coordinator is not answering'))
+                'it): %s', self._name, masking.scrub(failure))
         stop(self._coord, self._timeout, quiet=self.lost)   # also leaves the holder group
 
 
-def acquire(url, name, timeout, lease, connect_timeout, holder, on_wait):
-    coordination = _tooz()
-    coord = start(url, _member(holder), lease, connect_timeout, heart=True)
-    lock = coord.get_lock(name.encode())
-    hold = Hold(coord, lock, name, connect_timeout)
-    try:
-        if not lock.acquire(blocking=False):
-            on_wait(_holder(coord, name))
-            if not lock.acquire(blocking=timeout):
-                raise session.timeout_error(name, timeout)
-        try:
-            coord.create_group(_group(name)).get()
-        except coordination.GroupAlreadyExist:
-            pass
-        coord.join_group(_group(name), capabilities=holder).get()
-    except BaseException:
-        hold.release()
-        raise
-    return hold
+def _name(settings):
+    """The lock's name: per service and database, as every node must use."""
+    return '%s.%s' % (settings.name, settings.database)
 
 
 def _holder(coord, name):
@@ -207,19 +181,46 @@ def _holder(coord, name):
     return None
 
 
-def holder(url, name, lease, connect_timeout, host):
-    coord = start(url, '%s.reader.%s' % (host, uuid.uuid4().hex[:8]), lease,
-                  connect_timeout)
-    try:
-        return _holder(coord, name)
-    finally:
-        stop(coord, connect_timeout)
+class Coordinator(kind.Kind):
+    name = 'coordinator'
+
+    def acquire(self, settings, link, me, timeout, on_wait):
+        coordination = _tooz()
+        name = _name(settings)
+        coord = start(settings.coordinator, _member(me), settings.lease,
+                      settings.connect_timeout, heart=True)
+        lock = coord.get_lock(name.encode())
+        hold = Hold(coord, lock, name, settings.connect_timeout)
+        try:
+            if not lock.acquire(blocking=False):
+                on_wait(_holder(coord, name))
+                if not lock.acquire(blocking=timeout):
+                    raise kind.timeout_error(name, timeout)
+            try:
+                coord.create_group(_group(name)).get()
+            except coordination.GroupAlreadyExist:
+                pass
+            coord.join_group(_group(name), capabilities=me).get()
+        except BaseException:
+            hold.release()
+            raise
+        return hold
+
+    def _visit(self, settings, role, fn):
+        coord = start(settings.coordinator, '%s.%s.%s' % (settings.host, role,
+                                                         uuid.uuid4().hex[:8]),
+                      settings.lease, settings.connect_timeout)
+        try:
+            return fn(coord)
+        finally:
+            stop(coord, settings.connect_timeout)
+
+    def holder(self, settings, link):
+        return self._visit(settings, 'reader', lambda coord: _holder(coord, _name(settings)))
+
+    def break_(self, settings, link, found):
+        self._visit(settings, 'breaker',
+                    lambda coord: coord.get_lock(_name(settings).encode()).break_())
 
 
-def break_(url, name, lease, connect_timeout, host):
-    coord = start(url, '%s.breaker.%s' % (host, uuid.uuid4().hex[:8]), lease,
-                  connect_timeout)
-    try:
-        coord.get_lock(name.encode()).break_()
-    finally:
-        stop(coord, connect_timeout)
+KIND = Coordinator()

@@ -33,10 +33,10 @@ import threading
 import time
 import uuid
 
-from dbmanage.db import driver
 from dbmanage import errors
+from dbmanage.db import driver
 from dbmanage.locks import holders
-from dbmanage.locks import session
+from dbmanage.locks import kind
 
 LOG = logging.getLogger(__name__)
 
@@ -45,16 +45,6 @@ _POLL = 0.1
 _TABLE_EXISTS, _DUPLICATE, _NO_TABLE, _NO_COLUMN = 1050, 1062, 1146, 1054
 _LOCK_WAIT, _DEADLOCK = 1205, 1213
 _NOW = 'UTC_TIMESTAMP(6)'
-
-
-def is_galera(conn):
-    """True on a MariaDB server that is a Galera node (``@@wsrep_on``)."""
-    try:
-        return bool(driver.scalar(conn, 'SELECT @@global.wsrep_on'))
-    except Exception:  # MySQL, or MariaDB built without wsrep
-        return False
-    finally:
-        conn.rollback()
 
 
 def _code(exc):
@@ -108,7 +98,7 @@ def _read(conn):
     return _Row(columns, rows[0]) if rows else None
 
 
-class Hold:
+class Hold(kind.Hold):
     """One acquisition: its token, heartbeat and fence."""
     kind = 'galera'
 
@@ -347,40 +337,33 @@ class Hold:
                 self._conn.close()
 
 
-def acquire(link, timeout, lease, holder, on_wait):
-    """Take the cluster-wide lock; a started Hold."""
-    hold = Hold(link, lease, holder)
-    deadline = time.monotonic() + timeout
-    waiting = False
-    try:
-        while True:
-            got, found = hold.try_once()
-            if got:
-                break
-            if not waiting and found is not None:
-                waiting = True
-                on_wait(found)
-            if time.monotonic() >= deadline:
-                raise session.timeout_error(TABLE, timeout)
-            time.sleep(_POLL)
-    except Exception:
-        hold._conn.close()
-        raise
-    hold.start()
-    return hold
+class Galera(kind.Kind):
+    name = 'galera'
+
+    def acquire(self, settings, link, me, timeout, on_wait):
+        hold = Hold(link, settings.lease, me)
+        try:
+            kind.wait_until(hold.try_once, timeout, on_wait, TABLE, _POLL)
+        except Exception:
+            hold._conn.close()
+            raise
+        hold.start()
+        return hold
+
+    def holder(self, settings, link):
+        conn = link.dbapi
+        try:
+            row = _read(conn)
+        except Exception as exc:
+            conn.rollback()
+            if _code(exc) == _NO_TABLE:
+                return None
+            raise
+        return row.holder if row else {'kind': 'galera', 'state': 'being created'}
+
+    def break_(self, settings, link, found):
+        driver.execute(link.dbapi, 'DROP TABLE IF EXISTS %s' % TABLE)
+        link.dbapi.commit()
 
 
-def holder(conn):
-    try:
-        row = _read(conn)
-    except Exception as exc:
-        conn.rollback()
-        if _code(exc) == _NO_TABLE:
-            return None
-        raise
-    return row.holder if row else {'kind': 'galera', 'state': 'being created'}
-
-
-def break_(conn):
-    driver.execute(conn, 'DROP TABLE IF EXISTS %s' % TABLE)
-    conn.commit()
+KIND = Galera()

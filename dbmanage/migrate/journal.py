@@ -78,8 +78,8 @@ def is_data(construct):
     return False
 
 
-class Recorder:
-    """Keeps the record for one run on one connection, and resumes from it.
+class Journal:
+    """Keeps the journal of one run on one connection, and resumes from it.
 
     ``install(migration_context)`` wraps its impl's single statement entry,
     ``start(revision)`` runs before each revision, ``finish()`` after the
@@ -143,7 +143,7 @@ class Recorder:
             step = self.steps
             self.steps += 1
             if self.resume_at is not None and step < self.resume_at:
-                self.skipped.append(resume.describe(construct))
+                self.skipped.append(resume.short_sql(construct))
                 if not is_data(construct):
                     self._last_done = (construct, execution_options)
                 return None
@@ -155,9 +155,9 @@ class Recorder:
                 LOG.warning('resuming revision %s after its %d recorded statement(s); '
                             'the next one was %s: %s', self.revision, step,
                             'already done' if done else 'not done',
-                            resume.describe(construct))
+                            resume.short_sql(construct))
                 if done:
-                    self.skipped.append(resume.describe(construct))
+                    self.skipped.append(resume.short_sql(construct))
                     self._count(step + 1)
                     return None
             self.before_statement('statement %d of revision %s' % (step + 1, self.revision))
@@ -195,7 +195,7 @@ class Recorder:
                 'done, but %s has not taken effect (was the database restored from a '
                 'backup since?); if it was, drop table %s and run upgrade again, '
                 'otherwise restore the backup taken before the upgrade'
-                % (self.revision, TABLE, counted, resume.describe(construct), TABLE))
+                % (self.revision, TABLE, counted, resume.short_sql(construct), TABLE))
 
     def _count(self, steps_done):
         self.conn.execute(sa.text('UPDATE %s SET steps_done = :n' % TABLE),

@@ -1,6 +1,6 @@
 """Did one interrupted DDL statement take effect? Asked of the live MySQL database.
 
-``progress`` calls ``state`` for exactly one statement of a resumed revision:
+``journal`` calls ``state`` for exactly one statement of a resumed revision:
 the one after the last recorded step. MySQL runs each DDL statement whole or
 not at all, so the answer is "after" (its effect is there: skip it),
 "before" (it is not: run it), or neither, which means something other than
@@ -24,7 +24,7 @@ AFTER, BEFORE = 'after', 'before'
 HINT = 'dbmanage_resume'
 
 
-def describe(construct):
+def short_sql(construct):
     """A short name for a statement, for logs and the Result."""
     text = str(construct.compile(dialect=sa.dialects.mysql.dialect())) \
         if not isinstance(construct, str) else construct
@@ -301,4 +301,4 @@ def state(conn, construct, execution_options=None):
         'cannot resume the interrupted revision: dbmanage cannot tell whether '
         'the statement %r took effect (a DDL string needs execution_options='
         '{%r: ...}); restore the backup taken before the upgrade'
-        % (describe(construct), HINT))
+        % (short_sql(construct), HINT))

@@ -5,35 +5,12 @@ Operations come from an offline run (``collect``), their claims from
 work), the table sizes from the server's statistics (``stats``). Nothing is
 written to the database.
 """
-import re
-
+from dbmanage import dialects
+from dbmanage.chain import scripts
 from dbmanage.migrate import runner
 from dbmanage.plan import classify
 from dbmanage.plan import collect
 from dbmanage.plan import stats
-
-#: The MariaDB version the test suite proves the claims on.
-PROVEN_ON = '10.11'
-
-
-def _holds_for(dialect, server):
-    if dialect == 'postgresql':
-        return 'PostgreSQL 11 and later (catalog-only ADD COLUMN); proven on %s' % server
-    if dialect == 'sqlite':
-        return server
-    match = re.match(r'(MariaDB|MySQL) (\d+)\.(\d+)', server)
-    if not match or match.group(1) != 'MariaDB':
-        return ('MariaDB 10.4 and later; this server is %s, where the algorithms '
-                'differ (no NOCOPY): not verified' % server)
-    version = (int(match.group(2)), int(match.group(3)))
-    if version < (10, 4):
-        return ('MariaDB 10.4 and later; this server is %s: instant ADD/DROP '
-                'COLUMN and VARCHAR extension are not available, expect COPY' % server)
-    if '%d.%d' % version == PROVEN_ON:
-        return 'MariaDB %s (InnoDB, DYNAMIC rows): proven on this version' % PROVEN_ON
-    return ('MariaDB 10.4 and later (InnoDB, DYNAMIC rows); proven on %s, '
-            'this server is %s' % (PROVEN_ON, server))
-
 
 def _label(op):
     d = op.details
@@ -60,24 +37,23 @@ def _label(op):
 
 
 def build(conn, service, current, revisions):
-    """The plan for applying ``revisions`` (runner.plan_upgrade's list) on ``conn``."""
-    dialect = conn.dialect.name
-    server = stats.server_version(conn)
-    plan = {'dialect': dialect, 'server': server,
-            'claims_hold_for': _holds_for(dialect, server),
+    """The plan for applying ``revisions`` (``scripts.pending``'s list) on ``conn``."""
+    dialect = dialects.of(conn)
+    server = dialect.plan.server_version(conn)
+    plan = {'dialect': dialect.name, 'server': server,
+            'claims_hold_for': dialect.plan.claims_hold_for(server),
             'from': list(current),
             'to': revisions[-1].revision if revisions else (current or [None])[0],
-            'estimates': "rows and bytes are the server's statistics (estimates)"
-                         if dialect != 'sqlite' else 'rows are exact counts',
+            'estimates': dialect.plan.ESTIMATES,
             'revisions': [], 'tables': {}, 'blocking': [], 'breaking': [], 'failures': []}
     if not revisions:
         plan['verdict'] = 'nothing pending'
         return plan
-    ops = collect.pending(service, dialect, current, revisions[-1].revision)
+    ops = collect.pending(service, dialect.name, current, revisions[-1].revision)
     touched = {op.table for op in ops if op.table}
     runner.settle(conn)
-    plan['tables'] = sizes = stats.tables(conn, touched)
-    schema = stats.schema(conn, touched)
+    plan['tables'] = sizes = stats.tables(conn, dialect, touched)
+    schema = stats.schema(conn, dialect, touched)
     runner.settle(conn)
     created = set()
     by_revision = {r.revision: [] for r in revisions}
@@ -104,7 +80,7 @@ def build(conn, service, current, revisions):
         if claim.get('fails_if_rows') and entry['rows'] > 0:
             plan['failures'].append(dict(step, why='%s on a table of %d rows' % (
                 claim['fails_if_rows'], entry['rows'])))
-    plan['revisions'] = [{'revision': r.revision, 'description': runner.describe(r),
+    plan['revisions'] = [{'revision': r.revision, 'description': scripts.description(r),
                           'operations': by_revision.get(r.revision, [])}
                          for r in revisions]
     plan['blocking'].sort(key=lambda s: -(s['bytes'] or s['rows']))

@@ -18,7 +18,9 @@ import weakref
 
 from sqlalchemy import schema as sa_schema
 
+from dbmanage import dialects
 from dbmanage import errors
+from dbmanage.chain import scripts
 from dbmanage.migrate import runner
 
 #: Impl methods a revision's operations end in.
@@ -76,7 +78,7 @@ def _execute_target(sql, dialect):
     return table or (match.group(2) if match else ''), verb
 
 
-def describe(kind, args, kw, dialect):
+def _details(kind, args, kw, dialect):
     """(table, details) of one impl call."""
     if kind in ('create_table', 'drop_table'):
         table = args[0]
@@ -155,7 +157,7 @@ class Recorder:
                 self.current.sql.append(text.strip().rstrip(';'))
             static_output(text)
         impl.static_output = output
-        if impl.dialect.name == 'sqlite' and migration_context.as_sql:
+        if dialects.named(impl.dialect.name).batch_recreates and migration_context.as_sql:
             _OFFLINE_BATCHES[impl] = self
             _patch_batch()
 
@@ -171,7 +173,7 @@ class Recorder:
         def call(*args, **kw):
             if self._depth:
                 return method(*args, **kw)
-            table, details = describe(kind, args, kw, self.impl.dialect)
+            table, details = _details(kind, args, kw, self.impl.dialect)
             op = Operation(revision='', kind=kind, table=table, details=details,
                            rebuild=self._rebuild > 0)
             self._rebuild = max(0, self._rebuild - 1)
@@ -225,7 +227,7 @@ def pending(service, dialect, current, target):
     """
     recorder = Recorder()
     start = current[0] if current else 'base'
-    cfg = runner.alembic_config(service, output=io.StringIO(),
+    cfg = scripts.alembic_config(service, output=io.StringIO(),
                                  url='%s://' % dialect,
                                  on_configured=recorder.configured,
                                  on_version_apply=recorder.applied)
@@ -233,7 +235,7 @@ def pending(service, dialect, current, target):
     try:
         with runner.ALEMBIC_LOCK:
             command.upgrade(cfg, '%s:%s' % (start, target), sql=True)
-    except runner.alembic_errors() as exc:
+    except scripts.alembic_errors() as exc:
         raise errors.UsageError(str(exc).splitlines()[0])
     return recorder.operations
 
@@ -241,7 +243,7 @@ def pending(service, dialect, current, target):
 def run_online(conn, service, target, recorder):
     """Upgrade ``conn`` to ``target`` with ``recorder`` watching every operation."""
     from alembic import command
-    cfg = runner.alembic_config(service, connection=conn,
+    cfg = scripts.alembic_config(service, connection=conn,
                                  on_configured=recorder.configured,
                                  on_version_apply=recorder.applied)
     runner.settle(conn)

@@ -18,12 +18,17 @@ Needs the privileges the migration needs plus creating a database.
 """
 import contextlib
 import logging
+import os
+import shutil
+import tempfile
 import time
 import uuid
 import warnings
 
 import sqlalchemy as sa
 
+from dbmanage import dialects
+from dbmanage.db import database
 from dbmanage.db import urls
 from dbmanage.migrate import runner
 from dbmanage.plan import build
@@ -36,8 +41,7 @@ _BATCH = 1000
 
 def one_line(exc):
     # The driver's own message, without SQLAlchemy's wrapping; masked.
-    from dbmanage import commands
-    return commands.one_line(getattr(exc, 'orig', None) or exc)[:300]
+    return database.one_line(getattr(exc, 'orig', None) or exc)[:300]
 
 
 class NoScratchDatabase(Exception):
@@ -48,30 +52,21 @@ class NoScratchDatabase(Exception):
 def scratch_database(url):
     """A new empty database on the server of ``url``; yields its URL, then drops it."""
     parsed = urls.parse(url)
-    dialect = parsed.get_dialect().name
+    dialect = dialects.named(parsed.get_backend_name())
     name = '%s_rehearsal_%s' % ((parsed.database or 'db')[:30], uuid.uuid4().hex[:8])
-    if dialect == 'sqlite':
-        import os
-        import tempfile
-        path = os.path.join(tempfile.mkdtemp(prefix='dbmanage-rehearsal-'), name + '.sqlite')
+    if getattr(dialect.plan, 'SCRATCH_IN_A_FILE', False):
+        folder = tempfile.mkdtemp(prefix='dbmanage-rehearsal-')
+        path = os.path.join(folder, name + '.sqlite')
         try:
-            yield 'sqlite:///%s' % path
+            yield parsed.set(database=path).render_as_string(hide_password=False)
         finally:
-            with contextlib.suppress(OSError):
-                os.remove(path)
-                os.rmdir(os.path.dirname(path))
+            shutil.rmtree(folder, ignore_errors=True)
         return
     admin = sa.create_engine(parsed, isolation_level='AUTOCOMMIT',
                              poolclass=sa.pool.NullPool)
     try:
         with admin.connect() as conn:
-            if dialect == 'mysql':
-                charset, collation = conn.execute(sa.text(
-                    'SELECT @@character_set_database, @@collation_database')).one()
-                conn.execute(sa.text('CREATE DATABASE `%s` CHARACTER SET %s COLLATE %s'
-                                     % (name, charset, collation)))
-            else:
-                conn.execute(sa.text('CREATE DATABASE "%s"' % name))
+            dialect.plan.create_database(conn, name)
     except sa.exc.DBAPIError as exc:
         admin.dispose()
         raise NoScratchDatabase(
@@ -82,10 +77,7 @@ def scratch_database(url):
         yield parsed.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            if dialect == 'mysql':
-                conn.execute(sa.text('DROP DATABASE IF EXISTS `%s`' % name))
-            else:
-                conn.execute(sa.text('DROP DATABASE IF EXISTS "%s"' % name))
+            dialect.plan.drop_database(conn, name)
         admin.dispose()
 
 
@@ -191,20 +183,21 @@ def live_checks(conn, plan):
     return found
 
 
-def run(ctx, current, pending, plan=None, sample_rows=SAMPLE_ROWS):
-    """Rehearse ``pending`` (runner.plan_upgrade's list); returns a plain dict."""
-    live_engine = ctx.engine()
+def run(db, service, current, pending, plan=None, sample_rows=SAMPLE_ROWS):
+    """Rehearse ``pending`` (``scripts.pending``'s list) of the database
+    ``db``; returns a plain dict."""
+    live_engine = db.engine()
     with live_engine.connect() as live:
         if plan is None:
-            plan = build.build(live, ctx.service, current, pending)
+            plan = build.build(live, service, current, pending)
         checks = live_checks(live, plan)
     report = {'sample_limit': sample_rows, 'live_checks': checks, 'failure': None}
     try:
-        with scratch_database(ctx.url) as scratch_url:
+        with scratch_database(db.url) as scratch_url:
             engine = sa.create_engine(scratch_url, poolclass=sa.pool.NullPool)
             try:
                 with engine.connect() as scratch:
-                    _rehearse_on(scratch, live_engine, ctx.service, current, pending,
+                    _rehearse_on(scratch, live_engine, service, current, pending,
                                  plan, sample_rows, report)
             finally:
                 engine.dispose()
@@ -218,9 +211,8 @@ def run(ctx, current, pending, plan=None, sample_rows=SAMPLE_ROWS):
 def _rehearse_on(scratch, live_engine, service, current, pending, plan, limit, report):
     if current:
         runner.upgrade(scratch, service, current[0])
-    mysql = scratch.dialect.name == 'mysql'
-    if mysql:
-        scratch.execute(sa.text('SET foreign_key_checks = 0'))
+    dialect = dialects.of(scratch)
+    dialect.plan.foreign_key_checks(scratch, False)
     try:
         with live_engine.connect() as live:
             copied = _copy_sample(live, scratch, plan['tables'], limit)
@@ -228,8 +220,7 @@ def _rehearse_on(scratch, live_engine, service, current, pending, plan, limit, r
     except sa.exc.DBAPIError as exc:
         report['error'] = 'cannot copy the sample: %s' % one_line(exc)
         return
-    if mysql:
-        scratch.execute(sa.text('SET foreign_key_checks = 1'))
+    dialect.plan.foreign_key_checks(scratch, True)
     scratch.commit()
     report['sampled'] = copied
     report['sampled_rows'] = sum(copied.get(t, 0) for t in plan['tables'])

@@ -1,4 +1,4 @@
-"""What the server says about the tables a plan touches: size, columns, version.
+"""What the server says about the tables a plan touches: size, columns.
 
 Row counts and sizes come from the server's statistics and are estimates
 (InnoDB samples pages; PostgreSQL's reltuples is as fresh as the last
@@ -10,54 +10,21 @@ import sqlalchemy as sa
 from dbmanage.plan import classify
 
 
-def server_version(conn):
-    dialect = conn.dialect.name
-    if dialect == 'sqlite':
-        return 'SQLite ' + conn.execute(sa.text('SELECT sqlite_version()')).scalar()
-    if dialect == 'postgresql':
-        return 'PostgreSQL ' + conn.execute(sa.text('SHOW server_version')).scalar().split()[0]
-    text = conn.execute(sa.text('SELECT VERSION()')).scalar()
-    number = text.split('-')[0]
-    return ('MariaDB ' if 'mariadb' in text.lower() else 'MySQL ') + number
-
-
-def tables(conn, names):
+def tables(conn, dialect, names):
     """{table: {'rows': n, 'bytes': n or None}} for those of ``names`` that exist."""
-    dialect = conn.dialect.name
     existing = set(sa.inspect(conn).get_table_names())
     names = sorted(set(names) & existing)
-    found = {}
     if not names:
-        return found
-    if dialect == 'mysql':
-        rows = conn.execute(sa.text(
-            'SELECT TABLE_NAME, TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH '
-            'FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() '
-            'AND TABLE_NAME IN :names').bindparams(sa.bindparam('names', expanding=True)),
-            {'names': names})
-    elif dialect == 'postgresql':
-        rows = conn.execute(sa.text(
-            'SELECT c.relname, CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint '
-            'ELSE COALESCE(s.n_live_tup, 0) END, pg_total_relation_size(c.oid) '
-            'FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid '
-            'WHERE c.oid = ANY (SELECT to_regclass(n)::oid FROM unnest(:names) n)'),
-            {'names': names})
-    else:
-        rows = [(n, conn.execute(sa.text('SELECT count(*) FROM "%s"' % n)).scalar(), None)
-                for n in names]
-    for name, count, size in rows:
-        found[name] = {'rows': int(count or 0), 'bytes': int(size) if size is not None else None}
-    return found
+        return {}
+    return {name: {'rows': int(count or 0), 'bytes': int(size) if size is not None else None}
+            for name, count, size in dialect.plan.table_sizes(conn, names)}
 
 
-def schema(conn, names):
+def schema(conn, dialect, names):
     """A classify.Schema seeded with the live columns and indexes of ``names``."""
     inspector = sa.inspect(conn)
-    known = classify.Schema(dialect=conn.dialect.name)
-    if conn.dialect.name == 'mysql':
-        known.mbmaxlen = int(conn.execute(sa.text(
-            'SELECT MAXLEN FROM information_schema.CHARACTER_SETS '
-            'WHERE CHARACTER_SET_NAME = @@character_set_database')).scalar() or 4)
+    known = classify.Schema(restates_type=dialect.plan.RESTATES_TYPE,
+                            mbmaxlen=dialect.plan.bytes_per_character(conn))
     existing = set(inspector.get_table_names())
     for name in sorted(set(names) & existing):
         known.tables[name] = {

@@ -1,4 +1,5 @@
 """How a plan reads: one line per operation, a summary line, the rehearsal."""
+from dbmanage import dialects
 
 
 def _size(n):
@@ -11,12 +12,7 @@ def _size(n):
 
 
 def _cost(op, dialect):
-    if dialect == 'mysql':
-        cost = '%s/%s' % (op['algorithm'], op['lock']) if op['algorithm'] else '-'
-    elif dialect == 'postgresql':
-        cost = (op['lock'] or '-') + (' rewrite' if op['rewrite'] else '')
-    else:
-        cost = 'rebuild' if op['rebuild'] else '-'
+    cost = dialect.plan.cost(op)
     return cost + (' WAIT' if op['blocks_writes'] and op['rows'] else '')
 
 
@@ -25,12 +21,13 @@ def render(plan):
     where = '%s -> %s' % (', '.join(plan['from']) or 'base', plan['to'] or 'nothing')
     lines = ['Plan %s on %s' % (where, plan['server']),
              'Claims hold for %s; %s' % (plan['claims_hold_for'], plan['estimates'])]
+    dialect = dialects.named(plan['dialect'])
     rows = [('REV', 'OPERATION', 'TABLE', 'ROWS', 'SIZE', 'EFFECT', 'COST')]
     for rev in plan['revisions']:
         for op in rev['operations']:
             rows.append((rev['revision'], ('%s %s' % (op['kind'], op['what']))[:48],
                          op['table'], str(op['rows']), _size(op['bytes']),
-                         op['effect'], _cost(op, plan['dialect'])))
+                         op['effect'], _cost(op, dialect)))
     if len(rows) > 1:
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines += ['  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]

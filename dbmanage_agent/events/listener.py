@@ -20,9 +20,9 @@ import queue
 import socket
 import threading
 
+from dbmanage import deadline
 from dbmanage import errors
 from dbmanage import masking
-from dbmanage import deadline
 
 
 def _driver_connection(conf):
@@ -93,7 +93,9 @@ class EventListener:
     def start(self):
         """Bind the queue (synchronously, so no event is missed after this)."""
         try:
+            from dbmanage_agent import transport
             deadline.call(self._subscribe, self.connect_timeout, self.budget,
+                          grace=transport.GRACE,
                           on_timeout='no answer within %.0f s' % self.connect_timeout)
         except Exception as exc:
             self.close()

@@ -15,25 +15,34 @@ watched:
 * SQLite: the tables claimed rebuilt by a revision are exactly those its
   batches copy into a temporary table.
 
-Run it by hand on any server: ``python -m dbmanage_agent.plan.prove
-SERVICE URL`` walks the whole chain from base on an empty database at URL
-and prints one line per contradiction (none expected) and a count.
+A development tool, run by the test suite (tests/test_plan_proof.py); run
+it by hand on any server: ``.venv/bin/python tools/prove_plan.py SERVICE URL``
+walks the whole chain from base on an empty database at URL and prints one
+line per contradiction (none expected) and a count.
 """
 import dataclasses
+import pathlib
 import re
 import sys
 import time
 
 from sqlalchemy import event
 
-from dbmanage.migrate import runner
-from dbmanage.plan import build
-from dbmanage.plan import classify
-from dbmanage.plan import collect
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+from dbmanage import chain  # noqa: E402
+from dbmanage import services  # noqa: E402
+from dbmanage.chain import scripts  # noqa: E402
+from dbmanage.db import database  # noqa: E402
+from dbmanage.dialects.mysql.plan import ALGORITHMS  # noqa: E402
+from dbmanage.dialects.postgresql.plan import LOCKS as PG_LOCKS  # noqa: E402
+from dbmanage.migrate import runner  # noqa: E402
+from dbmanage.plan import build  # noqa: E402
+from dbmanage.plan import collect  # noqa: E402
 
 #: MariaDB's answer to an ALGORITHM or LOCK it cannot honour.
 _REFUSED = (1845, 1846)
-_PG_MODES = {m.title().replace(' ', '') + 'Lock': m for m in classify.PG_LOCKS}
+_PG_MODES = {m.title().replace(' ', '') + 'Lock': m for m in PG_LOCKS}
 
 
 @dataclasses.dataclass
@@ -102,9 +111,9 @@ class _Watcher:
         algorithm, lock = claim['algorithm'], claim['lock']
         before = self._show(cursor, op.table)
         probes = []
-        position = classify.ALGORITHMS.index(algorithm)
+        position = ALGORITHMS.index(algorithm)
         if position:
-            probes.append('ALGORITHM=%s' % classify.ALGORITHMS[position - 1])
+            probes.append('ALGORITHM=%s' % ALGORITHMS[position - 1])
         if lock != 'NONE':
             probes.append('ALGORITHM=%s, LOCK=NONE' % algorithm)
         for probe in probes:
@@ -155,7 +164,7 @@ class _Watcher:
         modes = [_PG_MODES[m] for (m,) in self._pg(
             conn, 'SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() '
                   "AND locktype = 'relation' AND relation = %s AND granted", oid)]
-        return max(modes, key=classify.PG_LOCKS.index) if modes else None
+        return max(modes, key=PG_LOCKS.index) if modes else None
 
     def pg_after(self, conn, cursor, statement, parameters, context, executemany):
         op = self.recorder.current
@@ -171,12 +180,12 @@ class _Watcher:
         held = self._held(conn, oid)
         if oid is None and claim['lock'] is None:
             return      # no such table: nothing to lock, as claimed
-        expected = max(filter(None, (state['held'], claim['lock'])), key=classify.PG_LOCKS.index,
+        expected = max(filter(None, (state['held'], claim['lock'])), key=PG_LOCKS.index,
                        default=None)
         if held != expected:
             self.fail(op, 'holds %s, claimed %s' % (held, claim['lock']))
-        elif state['held'] is None or (classify.PG_LOCKS.index(claim['lock'])
-                                       >= classify.PG_LOCKS.index(state['held'])):
+        elif state['held'] is None or (PG_LOCKS.index(claim['lock'])
+                                       >= PG_LOCKS.index(state['held'])):
             state['observed'] = True
         if state['node'] is not None:
             found = self._pg(conn, 'SELECT relfilenode FROM pg_class WHERE oid = %s', oid)
@@ -220,14 +229,14 @@ def walk(conn, service, revisions=None, report=None):
     report = report or Report()
     started = time.monotonic()
     dialect = conn.dialect.name
-    script = runner.script_directory(service)
+    script = chain.script(service)
     recorder = collect.Recorder()
     watcher = _Watcher(recorder, report, dialect)
     hooks = {'mysql': [('before_cursor_execute', watcher.mysql_before, True)],
              'postgresql': [('before_cursor_execute', watcher.pg_before, False),
                             ('after_cursor_execute', watcher.pg_after, False)],
              'sqlite': [('before_cursor_execute', watcher.sqlite_before, False)]}[dialect]
-    for step in runner.plan_upgrade(script, runner.current_heads(conn), 'head'):
+    for step in scripts.pending(script, runner.current_heads(conn), 'head'):
         if revisions is not None and step.revision not in revisions:
             runner.upgrade(conn, service, step.revision)
             continue
@@ -252,12 +261,11 @@ def walk(conn, service, revisions=None, report=None):
 
 
 def main(argv=None):
-    from dbmanage.db import urls
-    from dbmanage import services
     service_name, url = (argv or sys.argv[1:])[:2]
-    engine = urls.create_engine(url, 10)
-    with engine.connect() as conn:
+    db = database.Database(url)
+    with db.connected() as conn:
         report = walk(conn, services.get(service_name))
+    db.dispose()
     for line in report.contradictions:
         print(line)
     print('%d operations checked (%s), %d claims observed directly, in %.1f s, '

@@ -1,0 +1,35 @@
+"""``revision``: write a new revision file (on the client's side: the
+revision files are the ones this node runs)."""
+from dbmanage.commands import spec
+from dbmanage.result import Result
+
+
+def revision(api, service, message=None, autogenerate=False, rev_id=None):
+    from dbmanage.migrate import runner
+    upgrades, differences = None, None
+    if autogenerate:
+        found = api.compare()
+        if not found.ok:
+            return found
+        upgrades = found.details['upgrade_code']
+        differences = found.details['differences']
+    path = runner.write_revision(service, message, rev_id=rev_id, upgrades=upgrades)
+    return Result(service=service.name, command='revision',
+                  details={'path': path, 'differences': differences})
+
+
+def render(result, verbose):
+    differences = result.details['differences']
+    if differences is None:
+        return 'Generated %s' % result.details['path']
+    return 'Generated %s (%d difference(s) from the database)' % (
+        result.details['path'], len(differences))
+
+
+COMMAND = spec.Command(
+    'revision', 'write a new revision', revision, remote=False, render=render,
+    args=(spec.Arg('message', flags=('-m', '--message'), required=True),
+          spec.Arg('autogenerate', bool, False, flags=('--autogenerate',),
+                   help='fill it with the differences between the head models and '
+                        'the database'),
+          spec.Arg('rev_id', flags=('--rev-id',))))

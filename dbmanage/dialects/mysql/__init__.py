@@ -1,0 +1,59 @@
+"""MySQL and MariaDB, through PyMySQL."""
+from dbmanage.dialects import base
+
+
+class Dialect(base.Dialect):
+    name = 'mysql'
+    title = 'MySQL/MariaDB'
+    backends = ('mysql', 'mariadb')
+    driver = 'pymysql'
+    transactional_ddl = False
+    connect_timeout_arg = 'connect_timeout'
+    list_tables = 'SHOW TABLES'
+    now = {'utc': 'UTC_TIMESTAMP()', 'local': 'CURRENT_TIMESTAMP'}
+    quote = '`%s`'
+
+    def direct(self, parts):
+        return parts.driver == self.driver and set(parts.query) <= {'charset'}
+
+    def connect(self, parts, timeout, autocommit=True):
+        from dbmanage.dialects.mysql import tls
+        kwargs = dict(host=parts.host or 'localhost', port=parts.port or 3306,
+                      user=parts.username, password=parts.password or '',
+                      database=parts.database, connect_timeout=timeout,
+                      autocommit=autocommit)
+        if 'charset' in parts.query:
+            kwargs['charset'] = parts.query['charset']
+        return tls.connect(**kwargs)
+
+    def errors(self):
+        import pymysql
+        return pymysql.err.Error
+
+    def missing_table(self, exc):
+        return getattr(exc, 'args', (None,))[0] == 1146
+
+    def configure_engine(self, engine):
+        if engine.dialect.driver != self.driver:
+            return
+        from sqlalchemy import event
+
+        @event.listens_for(engine, 'do_connect')
+        def _connect(dialect, conn_rec, cargs, cparams):
+            # SQLAlchemy's arguments, TLS options included; only the
+            # preferred-TLS context is made once (``tls``).
+            from dbmanage.dialects.mysql import tls
+            return tls.connect(*cargs, **cparams)
+
+    def lock_kind(self, dbapi):
+        # GET_LOCK is local to one Galera node: a cluster needs its own lock.
+        try:
+            cursor = dbapi.cursor()
+            cursor.execute('SELECT @@global.wsrep_on')
+            galera = bool(cursor.fetchone()[0])
+            cursor.close()
+        except Exception:  # MySQL, or MariaDB built without wsrep
+            galera = False
+        finally:
+            dbapi.rollback()
+        return 'galera' if galera else 'session'

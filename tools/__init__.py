@@ -1,0 +1,1 @@
+"""Development tools: regenerating baselines, proving the plan's claims."""
