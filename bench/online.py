@@ -75,7 +75,7 @@ class Server:
             self.writer_url = 'mysql+pymysql://root@127.0.0.1:%d' % (port + 2)
         else:
             self.url = self.writer_url = conftest._server_url(backend)
-        self.mysql = backend != 'postgresql'
+        self.mysql, self.galera = backend != 'postgresql', backend == 'galera'
         self.admin = sa.create_engine(self.url + ('/mysql' if self.mysql else '/postgres'),
                                       isolation_level='AUTOCOMMIT', poolclass=sa.pool.NullPool)
 
@@ -109,6 +109,16 @@ class Server:
                 _copy_rows(conn, base, table)
         engine.dispose()
         return url
+
+    def settle(self, name):
+        """Wait until the writer's node has applied all that the others wrote
+        (a Galera node applies the copy's write sets after it is committed)."""
+        if self.galera:
+            engine = sa.create_engine(self.db_url(name, writer=True), poolclass=sa.pool.NullPool)
+            with engine.connect() as conn:
+                conn.exec_driver_sql('SET SESSION wsrep_sync_wait = 1')
+                conn.exec_driver_sql('SELECT COUNT(*) FROM alembic_version').scalar()
+            engine.dispose()
 
     def drop(self, name):
         with self.admin.connect() as conn:
@@ -442,6 +452,8 @@ def upgrade(service, url, writer_url, dataset, n, mode, lock_timeout, tmp):
     run = Run(url, {}, writer, (since, until))
     result = run.result
     result.update(wall_s=round(ended - started, 2), **summary(writer, started, ended))
+    # dbmanage_agent/retry.py logs one line per retried transient error.
+    result['retries'] = proc.stderr.count('transient database error')
     try:
         out = json.loads(proc.stdout)
     except ValueError:
@@ -449,6 +461,8 @@ def upgrade(service, url, writer_url, dataset, n, mode, lock_timeout, tmp):
     if proc.returncode != 0:
         result['error'] = out.get('error') or (
             proc.stderr.strip().splitlines() or ['exit %d' % proc.returncode])[-1]
+        result['stopped_at'] = subprocess.run(argv[:3] + ['current'], capture_output=True,
+                                              text=True, cwd=tmp).stdout.strip()
         return run
     applied = out['applied']
     result['revisions'] = '%s -> %s' % (applied[0]['down_revision'], applied[-1]['revision'])
@@ -504,11 +518,13 @@ def show_verdict(v):
 
 
 def show(mode, r):
+    retries = ', %d retries' % r['retries'] if r['retries'] else ''
     if 'error' in r:
-        print('%-7s upgrade FAILED after %.1f s: %s' % (mode, r['wall_s'], r['error']))
+        print('%-7s upgrade FAILED after %.1f s%s, database left at %s: %s' % (
+            mode, r['wall_s'], retries, r['stopped_at'], r['error']))
     else:
-        print('%-7s upgrade %s in %.1f s (slowest revisions: %s)' % (
-            mode, r['revisions'], r['wall_s'],
+        print('%-7s upgrade %s in %.1f s%s (slowest revisions: %s)' % (
+            mode, r['revisions'], r['wall_s'], retries,
             ', '.join('%s %.1f s' % rev for rev in r['slowest_revisions'])))
     if r['writes']:
         print('%-7s writes during it: %d updates + %d inserts; slowest %.2f s, p99 %.2f s, '
@@ -564,6 +580,7 @@ def main():
                 started = time.perf_counter()
                 names.append('%s_%s' % (tag, mode))
                 url = server.copy(names[0], names[-1])
+                server.settle(names[-1])
                 copy_s = time.perf_counter() - started
                 run = upgrade(args.service, url, server.db_url(names[-1], True), dataset, n,
                               mode, args.lock_timeout, tmp)
