@@ -180,9 +180,10 @@ def galera_stop_command():
 class Writer(threading.Thread):
     """Writes as the service would, on one connection, until stopped.
 
-    Every write is timed from its first statement to its commit and kept as
-    (started, seconds, error). Writes run on a schedule; one that blocks
-    delays the next, which then starts at once rather than in a burst.
+    Every write is timed from its first statement to its commit (after a
+    failure, from opening a new connection) and kept as (kind, started,
+    seconds, error). Writes run on a schedule; one that blocks delays the
+    next, which then starts at once rather than in a burst.
     """
 
     def __init__(self, url, dataset, n, lock_timeout):
@@ -195,11 +196,11 @@ class Writer(threading.Thread):
         self.committed = []                          # the same, seen committed
         self.touched = collections.defaultdict(set)  # table -> keys whose update was tried
         self.rng = random.Random(42)                 # the same writes for every copy
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
 
     def _connect(self):
-        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
-        conn = engine.connect()
-        if engine.dialect.name == 'mysql':
+        conn = self.engine.connect()
+        if self.engine.dialect.name == 'mysql':
             conn.exec_driver_sql('SET SESSION innodb_lock_wait_timeout = %d, '
                                  'lock_wait_timeout = %d' % ((self.lock_timeout,) * 2))
         else:
@@ -253,6 +254,7 @@ class Writer(threading.Thread):
             due[kind] = max(due[kind] + (UPDATE_EVERY if kind == 'update' else INSERT_EVERY),
                             time.monotonic())
         _close(conn)
+        self.engine.dispose()
 
     def stop(self):
         self.stopping.set()
