@@ -74,7 +74,8 @@ class Server:
             self.url = 'mysql+pymysql://root@127.0.0.1:%d' % (port + 1)
             self.writer_url = 'mysql+pymysql://root@127.0.0.1:%d' % (port + 2)
         else:
-            self.url = self.writer_url = conftest._server_url(backend)
+            self.url = self.writer_url = (conftest.PG_URL if backend == 'postgresql'
+                                          else conftest.MYSQL_URL)
         self.mysql, self.galera = backend != 'postgresql', backend == 'galera'
         self.admin = sa.create_engine(self.url + ('/mysql' if self.mysql else '/postgres'),
                                       isolation_level='AUTOCOMMIT', poolclass=sa.pool.NullPool)
