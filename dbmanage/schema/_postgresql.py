@@ -64,8 +64,9 @@ def _unquoted(expression):
     return match.group(1) if match else expression
 
 
-def tables(connection, included):
-    """{name: Table} of the tables ``included(name)`` accepts."""
+def tables(connection, included, scope=None):
+    """{name: Table} of the tables ``included(name)`` accepts (``scope``, the
+    names it accepts at most, costs nothing to leave to it here)."""
     columns, names = {}, {}
     for table, name, number, spelled, not_null, default, identity, generated in (
             connection.execute(_COLUMNS)):

@@ -74,8 +74,9 @@ def _rule(rule):
     return None if rule in (None, 'NO ACTION') else rule
 
 
-def tables(connection, included):
-    """{name: Table} of the tables ``included(name)`` accepts."""
+def tables(connection, included, scope=None):
+    """{name: Table} of the tables ``included(name)`` accepts (``scope``, the
+    names it accepts at most, costs nothing to leave to it here)."""
     sql = {name: text or '' for name, text in connection.exec_driver_sql(_TABLES)
            if included(name) and not name.startswith('sqlite_')}
     index_sql = dict(connection.exec_driver_sql(

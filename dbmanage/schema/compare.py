@@ -83,11 +83,6 @@ def _index(index):
     return ('UNIQUE ' if index.unique else '') + _cols(index.columns)
 
 
-def _fk_name(key):
-    return key.name or '%s -> %s %s' % (_cols(key.columns), key.referred_table,
-                                        _cols(key.referred_columns))
-
-
 def _fk(key):
     text = '%s -> %s %s' % (_cols(key.columns), key.referred_table, _cols(key.referred_columns))
     if key.on_delete:
@@ -97,22 +92,31 @@ def _fk(key):
     return text
 
 
-def _keyed(items, key, describe):
-    """Objects matched by ``key``; each side's description."""
-    return {key(item): describe(item) for item in items}
+def _named(item):
+    return 'named %s' % item.name if item.name else 'unnamed'
 
 
-def _objects(kind, found, expected):
-    """Differences between two {key: description} maps, expected keys first."""
+def _objects(kind, found_items, expected_items, key, describe):
+    """Differences between two lists of objects matched by ``key``, expected
+    keys first. A missing object and an unexpected one alike but for the
+    name are one difference: a rename."""
+    found = {key(item): item for item in found_items}
+    expected = {key(item): item for item in expected_items}
+    unexpected = sorted(set(found) - set(expected))
     out = []
-    for key in sorted(expected):
-        if key not in found:
-            out.append((kind, key, None, expected[key]))
-        elif found[key] != expected[key]:
-            out.append((kind, key, found[key], expected[key]))
-    for key in sorted(set(found) - set(expected)):
-        out.append((kind, key, found[key], None))
-    return out
+    for name in sorted(expected):
+        want = expected[name]
+        if name in found:
+            if describe(found[name]) != describe(want):
+                out.append((kind, name, describe(found[name]), describe(want)))
+            continue
+        twin = next((u for u in unexpected if describe(found[u]) == describe(want)), None)
+        if twin is None:
+            out.append((kind, name, None, describe(want)))
+        else:
+            unexpected.remove(twin)
+            out.append((kind, name, _named(found[twin]), _named(want)))
+    return out + [(kind, name, describe(found[name]), None) for name in unexpected]
 
 
 def _fk_key(key):
@@ -151,19 +155,13 @@ def _table(found, expected, column_order):
             return ('%s %s' % (t.primary_key_name, _cols(t.primary_key)) if t.primary_key_name
                     else _cols(t.primary_key)) if t.primary_key else 'none'
         out.append(('primary_key', '', describe(found), describe(expected)))
-    out += _objects('index', _keyed(found.indexes, lambda i: i.name, _index),
-                    _keyed(expected.indexes, lambda i: i.name, _index))
-    out += _objects('unique', _keyed(found.uniques, lambda u: u.name or _cols(u.columns), _u),
-                    _keyed(expected.uniques, lambda u: u.name or _cols(u.columns), _u))
-    out += _objects('foreign_key', _keyed(found.foreign_keys, _fk_key, _fk),
-                    _keyed(expected.foreign_keys, _fk_key, _fk))
-    out += _objects('check', _keyed(found.checks, lambda c: c.name or c.text, lambda c: c.text),
-                    _keyed(expected.checks, lambda c: c.name or c.text, lambda c: c.text))
+    out += _objects('index', found.indexes, expected.indexes, lambda i: i.name, _index)
+    out += _objects('unique', found.uniques, expected.uniques,
+                    lambda u: u.name or _cols(u.columns), lambda u: _cols(u.columns))
+    out += _objects('foreign_key', found.foreign_keys, expected.foreign_keys, _fk_key, _fk)
+    out += _objects('check', found.checks, expected.checks, lambda c: c.name or c.text,
+                    lambda c: c.text)
     return out
-
-
-def _u(unique):
-    return _cols(unique.columns)
 
 
 def _row_key(table, row):

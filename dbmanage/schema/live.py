@@ -37,7 +37,7 @@ def reflect(connection, tables=None, rows=None):
     def included(name):
         return not ignored(name) and (scope is None or name in scope)
 
-    found = _BACKENDS[dialect].tables(connection, included)
+    found = _BACKENDS[dialect].tables(connection, included, scope)
     read = None
     if rows is not None:
         names = sorted(found) if rows == 'all' else sorted(set(rows) & set(found))
