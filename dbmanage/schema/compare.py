@@ -23,8 +23,8 @@ a table's other rows are the service's data.
 import dataclasses
 import typing
 
-from dbmanage.schema import model
 from dbmanage.schema import live
+from dbmanage.schema import model
 from dbmanage.schema import snapshots
 
 
@@ -149,12 +149,8 @@ def _columns(found, expected, column_order):
 
 def _table(found, expected, column_order):
     out = _columns(found, expected, column_order)
-    if (found.primary_key, found.primary_key_name) != (expected.primary_key,
-                                                       expected.primary_key_name):
-        def describe(t):
-            return ('%s %s' % (t.primary_key_name, _cols(t.primary_key)) if t.primary_key_name
-                    else _cols(t.primary_key)) if t.primary_key else 'none'
-        out.append(('primary_key', '', describe(found), describe(expected)))
+    if _pk(found) != _pk(expected):
+        out.append(('primary_key', '', _pk(found), _pk(expected)))
     out += _objects('index', found.indexes, expected.indexes, lambda i: i.name, _index)
     out += _objects('unique', found.uniques, expected.uniques,
                     lambda u: u.name or _cols(u.columns), lambda u: _cols(u.columns))
@@ -162,6 +158,13 @@ def _table(found, expected, column_order):
     out += _objects('check', found.checks, expected.checks, lambda c: c.name or c.text,
                     lambda c: c.text)
     return out
+
+
+def _pk(table):
+    if not table.primary_key:
+        return 'none'
+    columns = _cols(table.primary_key)
+    return '%s %s' % (table.primary_key_name, columns) if table.primary_key_name else columns
 
 
 def _row_key(table, row):
