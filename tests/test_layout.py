@@ -7,6 +7,7 @@ too), so a circle hidden in a function-level import is found as well.
 """
 import ast
 import collections
+import re
 
 from tests import conftest
 
@@ -115,10 +116,10 @@ def test_only_dialect_packages_and_the_url_parser_name_a_backend():
             if relative.startswith(MAY_NAME_DIALECTS):
                 continue
             for node in ast.walk(ast.parse(path.read_text())):
-                if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    word = node.value.lower().split('+')[0].split(':')[0]
-                    if word in DIALECT_NAMES:
-                        named[relative].add(node.value)
+                # A name, or a URL's scheme (``mysql+pymysql://``); not prose.
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                        re.match(r'(%s)($|\+\w*://|://)' % '|'.join(DIALECT_NAMES), node.value):
+                    named[relative].add(node.value)
     assert dict(named) == {}
 
 

@@ -3,9 +3,10 @@
 Each backend is a package of ``dbmanage.dialects`` whose ``Dialect``
 subclass answers the questions below; nothing outside those packages (and
 the URL parser) names a backend. The connection facts live in the class
-itself; the session lock's in the package's ``lock`` module and the plan's
-claims in its ``plan`` module, which only the code that needs them loads
-(``dialect.lock``, ``dialect.plan``).
+itself; the session lock's in the package's ``lock`` module, the plan's claims in
+its ``plan`` module and the reading of its live schema in its ``schema``
+module, which only the code that needs them loads (``dialect.lock``,
+``dialect.plan``, ``dialect.schema``).
 """
 import functools
 import importlib
@@ -80,6 +81,11 @@ class Dialect:
     def plan(self):
         """The module of this dialect's plan claims."""
         return importlib.import_module(type(self).__module__ + '.plan')
+
+    @functools.cached_property
+    def schema(self):
+        """The module that reads this dialect's live schema (``tables``)."""
+        return importlib.import_module(type(self).__module__ + '.schema')
 
     def __repr__(self):
         return '<dialect %s>' % self.name

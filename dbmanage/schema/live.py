@@ -7,12 +7,9 @@ the lock are left out.
 import datetime
 import decimal
 
-from dbmanage.schema import _mysql
-from dbmanage.schema import _postgresql
-from dbmanage.schema import _sqlite
+from dbmanage import dialects
 from dbmanage.schema import model
 
-_BACKENDS = {'mysql': _mysql, 'postgresql': _postgresql, 'sqlite': _sqlite}
 VERSION_TABLE = 'alembic_version'
 
 
@@ -29,20 +26,18 @@ def reflect(connection, tables=None, rows=None):
     ``rows``: the table names whose rows to read too (the seeded tables), or
     ``'all'``; None reads no rows and a comparison then skips them.
     """
-    dialect = connection.dialect.name
-    if dialect not in _BACKENDS:
-        raise ValueError('no schema reflection for the %s dialect' % dialect)
+    dialect = dialects.of(connection)
     scope = None if tables is None else frozenset(tables)
 
     def included(name):
         return not ignored(name) and (scope is None or name in scope)
 
-    found = _BACKENDS[dialect].tables(connection, included, scope)
+    found = dialect.schema.tables(connection, included, scope)
     read = None
     if rows is not None:
         names = sorted(found) if rows == 'all' else sorted(set(rows) & set(found))
         read = {name: _rows(connection, name) for name in names}
-    return model.Schema(dialect, found, read, scope)
+    return model.Schema(dialect.name, found, read, scope)
 
 
 def _rows(connection, table):
