@@ -1,8 +1,9 @@
 """Fixtures that give each test its own real database, config file and CLI.
 
-Service addresses come from the environment (defaults: this machine's
-MariaDB, PostgreSQL and RabbitMQ). A service that is down fails the test:
-CI must never pass by skipping.
+Service addresses come from the environment; for each DBMANAGE_TEST_*_URL
+that is not set, the run starts a private server (``tests/servers.py``,
+docs/testing.md). A service that is down fails the run: CI must never pass
+by skipping.
 """
 import hashlib
 import json
@@ -17,16 +18,41 @@ import pytest
 import sqlalchemy as sa
 
 from tests import schemadump
+from tests import servers
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DATA = ROOT / 'tests' / 'data'
 BIN = pathlib.Path(sys.executable).parent
 
+# Outside pytest (bench/, tests.faults) the defaults are this machine's services.
 MYSQL_URL = os.environ.get('DBMANAGE_TEST_MYSQL_URL', 'mysql+pymysql://root@127.0.0.1:3306')
 PG_URL = os.environ.get('DBMANAGE_TEST_PG_URL', 'postgresql+psycopg2://postgres@127.0.0.1:5432')
 RABBIT_URL = os.environ.get('DBMANAGE_TEST_RABBIT_URL', 'rabbit://guest:guest@127.0.0.1:5672/')
 
 BACKENDS = ('mysql', 'postgresql', 'sqlite')
+_private = None
+
+
+def pytest_configure(config):
+    """Starts the servers the environment does not name, once: in the process
+    that runs the session (with pytest-xdist, the controller; its workers
+    start later and inherit the exported variables)."""
+    global _private, MYSQL_URL, PG_URL, RABBIT_URL
+    if not hasattr(config, 'workerinput') and not config.option.collectonly:
+        try:
+            _private = servers.start_missing()
+        except servers.StartError as error:
+            raise pytest.UsageError('the test servers did not start: %s' % error) from None
+        if _private:
+            sys.stderr.write(_private.summary() + '\n')
+    MYSQL_URL = os.environ.get('DBMANAGE_TEST_MYSQL_URL', MYSQL_URL)
+    PG_URL = os.environ.get('DBMANAGE_TEST_PG_URL', PG_URL)
+    RABBIT_URL = os.environ.get('DBMANAGE_TEST_RABBIT_URL', RABBIT_URL)
+
+
+def pytest_unconfigure(config):
+    if _private:
+        _private.stop()
 
 
 @pytest.fixture(scope='session', autouse=True)

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import conftest
+from tests import servers
 
 PASSWORD = 'Pw-%s' % uuid.uuid4().hex[:10]
 
@@ -483,8 +484,7 @@ def test_cli_reply_queues_expire_quickly(agents, remote, make_db):
 
 def _reply_queues():
     """Reply queues on the broker and their x-expires, from rabbitmqctl."""
-    out = subprocess.run(['rabbitmqctl', '-q', 'list_queues', 'name', 'arguments'],
-                         capture_output=True, text=True, check=True).stdout
+    out = servers.rabbitmqctl('-q', 'list_queues', 'name', 'arguments')
     queues = {}
     for line in out.splitlines():
         name, _, args = line.partition('\t')

@@ -16,13 +16,9 @@ import sqlalchemy as sa
 
 from tests import conftest
 from tests import inprocess
+from tests.servers import rabbitmqctl
 
 RABBIT_HOST = conftest.RABBIT_URL.split('@')[-1].split('/')[0]
-
-
-def rabbitmqctl(*args):
-    return subprocess.run(['rabbitmqctl', *args], capture_output=True, text=True,
-                          check=True, timeout=60).stdout
 
 
 class Bus:

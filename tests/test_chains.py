@@ -1,12 +1,11 @@
 """Both chains, on every backend: step by step, against the reference, offline."""
-import os
 import subprocess
 
 import pytest
-import sqlalchemy as sa
 
 from tests import conftest
 from tests import inprocess
+from tests import servers
 
 SERVICES = ('mistral', 'lbaas')
 
@@ -33,18 +32,10 @@ def test_head_schema_matches_upstream_reference(service, fresh_install, cli, mak
     assert conftest.schema_dump(url) == conftest.REFERENCE[service].read_text()
 
 
-def _apply_sql(backend, url, sql):
+def _apply_sql(url, sql):
     """Feed sql to the server's own client, as an operator applies --sql output."""
-    url = sa.engine.make_url(url)
-    if backend == 'mysql':
-        argv = ['mysql', '-h', url.host, '-P', str(url.port or 3306), '-u', url.username]
-        env = {'MYSQL_PWD': url.password} if url.password else {}
-    else:
-        argv = ['psql', '-q', '-h', url.host, '-p', str(url.port or 5432), '-U', url.username,
-                '-v', 'ON_ERROR_STOP=1']
-        env = {'PGPASSWORD': url.password} if url.password else {}
-    proc = subprocess.run(argv + [url.database], input=sql, capture_output=True, text=True,
-                          env={**os.environ, **env})
+    argv, env = servers.sql_client(url)
+    proc = subprocess.run(argv, input=sql, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
@@ -55,7 +46,7 @@ def test_offline_sql_gives_the_online_schema(service, server, cli, make_db):
     assert cli.run(service, 'upgrade', 'head', url=online).returncode == 0
     proc = cli.run(service, 'upgrade', 'head', '--sql', url=offline)
     assert proc.returncode == 0, proc.stderr
-    _apply_sql(server, offline, proc.stdout)
+    _apply_sql(offline, proc.stdout)
     assert conftest.schema_dump(offline) == conftest.schema_dump(online)
 
 
@@ -67,7 +58,7 @@ def test_offline_range(service, cli, make_db):
     assert cli.run(service, 'upgrade', middle, url=url).returncode == 0
     proc = cli.run(service, 'upgrade', '%s:head' % middle, '--sql', url=url)
     assert proc.returncode == 0, proc.stderr
-    _apply_sql('postgresql', url, proc.stdout)
+    _apply_sql(url, proc.stdout)
     assert inprocess.run(service, url, 'current').revision_after == [chain[-1]['revision']]
 
 
