@@ -52,6 +52,11 @@ db_manage_opts = [
                     'it; the chain is replayed when the baseline is missing or '
                     'was made from other revision files), "chain" replays '
                     'every revision.'),
+    cfg.BoolOpt('preflight', default=True,
+                help='Before its first statement, upgrade compares the tables its '
+                     'pending revisions change with what the current revision '
+                     'says, and stops with exit code 9 naming the first '
+                     'difference (verify lists them all). False skips the check.'),
     cfg.BoolOpt('use_agent', default=False,
                 help='Send commands to the dbmanage agent over RPC instead '
                      'of running them here; needs only transport_url.'),

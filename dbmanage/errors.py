@@ -16,6 +16,8 @@ code  meaning
       revision, or statement on Galera)
 8     plan: pending work blocks writes on a non-empty table or breaks
       running code (not an error: the plan is printed)
+9     the schema differs from its revision's: verify found drift, upgrade
+      stopped before its first statement, adopt found no revision to stamp
 ====  ==========================================
 """
 
@@ -28,6 +30,7 @@ CHECK_FAILED = 5
 WAIT_TIMEOUT = 6
 LOCK_LOST = 7
 PLAN_BLOCKS = 8
+DRIFTED = 9
 
 
 class DbManageError(Exception):
@@ -68,6 +71,10 @@ class LockLost(DbManageError):
     exit_code = LOCK_LOST
 
 
+class Drifted(DbManageError):
+    exit_code = DRIFTED
+
+
 BY_EXIT_CODE = {cls.exit_code: cls for cls in (
     OperationFailed, UsageError, LockTimeout, Unreachable, CheckFailed,
-    WaitTimeout, LockLost)}
+    WaitTimeout, LockLost, Drifted)}

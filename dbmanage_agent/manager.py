@@ -21,7 +21,7 @@ from dbmanage import errors
 from dbmanage.result import Result
 
 LOG = logging.getLogger(__name__)
-API_VERSION = '1.3'
+API_VERSION = '1.4'
 
 
 class _Flight:
@@ -123,6 +123,12 @@ class AgentManager:
 
     def populate_actions(self, ctxt):
         return self._run(ctxt, 'populate_actions')
+
+    def verify(self, ctxt):
+        return self._run(ctxt, 'verify')
+
+    def adopt(self, ctxt, confirm=False):
+        return self._run(ctxt, 'adopt', confirm=confirm)
 
     def compare(self, ctxt):
         return self._run(ctxt, 'compare')

@@ -11,6 +11,7 @@ API version history:
 * 1.1 - break_lock.
 * 1.2 - plan.
 * 1.3 - populate_actions.
+* 1.4 - verify, adopt.
 
 Before its first command the client asks the agent's ``ping`` (service and
 API version) and refuses, executing nothing, an agent of another service
@@ -57,6 +58,12 @@ class CommandsMixin:
 
     def populate_actions(self):
         return self._call('populate_actions', '1.3')
+
+    def verify(self):
+        return self._call('verify', '1.4')
+
+    def adopt(self, confirm=False):
+        return self._call('adopt', '1.4', confirm=confirm)
 
     def compare(self):
         return self._call('compare', '1.0')

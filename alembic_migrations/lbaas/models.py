@@ -140,6 +140,8 @@ additional_vip = sa.Table(
     sa.Column('network_id', sa.String(36), nullable=True),
     _fk('load_balancer_id', 'load_balancer.id', 'fk_add_vip_load_balancer_id'),
     sa.Index('ix_additional_vip_load_balancer_id', 'load_balancer_id'),
+    sa.PrimaryKeyConstraint('load_balancer_id', 'subnet_id',
+                            name='pk_add_vip_load_balancer_subnet'),
 )
 
 vrrp_group = sa.Table(
@@ -393,6 +395,7 @@ listener_statistics = sa.Table(
     sa.Column('request_errors', sa.BigInteger(), nullable=False),
     # Left behind on MySQL by the foreign key this column no longer has.
     sa.Index('fk_listener_statistic_amphora_id', 'amphora_id'),
+    sa.PrimaryKeyConstraint('listener_id', 'amphora_id', name='pk_listener_statistics'),
 )
 
 sni = sa.Table(

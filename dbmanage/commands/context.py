@@ -23,6 +23,8 @@ class Context:
     connect_timeout: float = 10.0
     retry_attempts: int = 4
     fresh_install: str = 'baseline'   # or 'chain': see migrate.baseline
+    #: Before an upgrade, compare the tables it changes with the current revision.
+    preflight: bool = True
     #: ``emit(event_type, payload)`` receives start/revision/end/error events.
     emit: typing.Callable | None = None
 
@@ -52,7 +54,8 @@ class Context:
                    coordination_url=conf.coordination.backend_url,
                    connect_timeout=conf.db_manage.connect_timeout,
                    retry_attempts=conf.db_manage.retry_attempts,
-                   fresh_install=conf.db_manage.fresh_install, emit=emit)
+                   fresh_install=conf.db_manage.fresh_install,
+                   preflight=conf.db_manage.preflight, emit=emit)
 
     def lock_settings(self) -> locks.Settings:
         return locks.Settings(name=self.service.lock_name, database=self.database.name,

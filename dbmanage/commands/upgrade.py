@@ -6,6 +6,7 @@ chain with Alembic. Whether the baseline applies is decided from the chain's
 text, so a fresh install loads neither Alembic nor SQLAlchemy.
 """
 from dbmanage import errors
+from dbmanage.commands import checking
 from dbmanage.commands import spec
 from dbmanage.commands import text
 from dbmanage.commands import writing
@@ -51,6 +52,8 @@ def _once(ctx, result, script, target, fresh=None):
         script = script or writing.load_chain(ctx, result)   # no baseline after all
         before = runner.current_heads(conn)
         plan = scripts.pending(script, before, target)
+        if before and plan and ctx.preflight and not _resuming(ctx, conn):
+            checking.before_upgrade(ctx, conn, before[0], plan[-1].revision)
         applied = _reporter(ctx, result, before, plan)
         if not before and plan:
             result.details['fresh_install'] = 'chain'
@@ -59,6 +62,18 @@ def _once(ctx, result, script, target, fresh=None):
                        on_applied=applied, before_revision=hold.check,
                        before_statement=hold.fence)
         result.revision_after = runner.current_heads(conn)
+
+
+def _resuming(ctx, conn):
+    """Did a run stop inside a revision (which its journal resumes)? Its
+    tables are then between two revisions, and resuming checks them."""
+    if ctx.database.dialect.transactional_ddl:
+        return False
+    from dbmanage.migrate import journal
+    from dbmanage.migrate import runner
+    found = journal.read(conn)
+    runner.settle(conn)
+    return found is not None
 
 
 def _install_fresh(ctx, result, fresh):

@@ -16,14 +16,16 @@ from dbmanage.schema.compare import Difference
 from dbmanage.schema.compare import closest
 from dbmanage.schema.compare import diff
 from dbmanage.schema.compare import matching
+from dbmanage.schema.compare import missing_rows
 from dbmanage.schema.compare import touched
 from dbmanage.schema.compare import verify
 from dbmanage.schema.model import Schema
 from dbmanage.schema.live import reflect
 from dbmanage.schema.snapshots import NoData
+from dbmanage.schema.snapshots import changed
 from dbmanage.schema.snapshots import expected
 from dbmanage.schema.snapshots import revisions
 from dbmanage.schema.snapshots import seeded_tables
 
-__all__ = ['Difference', 'NoData', 'Schema', 'closest', 'diff', 'expected', 'matching',
-           'reflect', 'revisions', 'seeded_tables', 'touched', 'verify']
+__all__ = ['Difference', 'NoData', 'Schema', 'changed', 'closest', 'diff', 'expected', 'matching',
+           'missing_rows', 'reflect', 'revisions', 'seeded_tables', 'touched', 'verify']

@@ -191,6 +191,23 @@ def _rows(table, found, expected):
     return out
 
 
+def missing_rows(found, expected):
+    """{table: [rows]}: the seeded rows of ``expected`` that ``found`` (read
+    with its rows) lacks, matched by primary key as ``diff`` matches them."""
+    out = {}
+    for name, seeded in sorted((expected.rows or {}).items()):
+        table = expected.tables.get(name)
+        left = list((found.rows or {}).get(name, ()))
+        for row in seeded:
+            key = _row_key(table, row)
+            match = next((i for i, have in enumerate(left) if _same_key(key, have)), None)
+            if match is None:
+                out.setdefault(name, []).append(row)
+            else:
+                del left[match]
+    return out
+
+
 def diff(found, expected, revision, column_order=False):
     """The differences of ``found`` (reflected) from ``expected`` (recorded), ordered.
 

@@ -96,6 +96,24 @@ def expected(service, dialect, revision):
     return model.Schema(dialect, dict(tables), dict(rows))
 
 
+def changed(service, dialect, current, target):
+    """The tables whose shape or seeded rows the revisions after ``current``
+    (None: base) up to ``target`` change."""
+    order, states = _states(service, dialect)
+    for revision in (current, target):
+        if revision is not None and revision not in states:
+            raise NoData('revision %s is not in the recorded %s chain' % (revision, service))
+    start = order.index(current) + 1 if current else 0
+    before = states[current] if current else ({}, {})
+    names = set()
+    for revision in order[start:order.index(target) + 1]:
+        after = states[revision]
+        for was, now in zip(before, after):
+            names |= {name for name in set(was) | set(now) if was.get(name) != now.get(name)}
+        before = after
+    return names
+
+
 def seeded_tables(service, dialect):
     """Every table that holds seeded rows at some revision."""
     order, states = _states(service, dialect)
