@@ -3,6 +3,8 @@
 oslo.messaging only works with the global ``cfg.CONF``, so every program of
 the project (both CLIs and the agent) registers its options there.
 """
+from __future__ import annotations
+
 import glob
 import os
 import socket
@@ -117,7 +119,7 @@ def load(argv, project, prog, conf=CONF):
     return conf
 
 
-def sources(conf=CONF):
+def sources(conf=CONF) -> list[str]:
     """The configuration read: the config files (given, or found in the
     default places) and each config folder's *.conf files (the folder
     itself when it holds none)."""

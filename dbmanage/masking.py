@@ -17,6 +17,8 @@ Secrets are masked as values, never as parts of other words:
   database, host or service name: lab credentials like
   ``mistral:mistral@.../mistral``), masked only in the two positions above.
 """
+from __future__ import annotations
+
 import logging
 import re
 from urllib.parse import unquote
@@ -66,7 +68,7 @@ def _credentials(text, patterns):
                 break
 
 
-def register(secret, names=()):
+def register(secret: str | None, names=()) -> None:
     """Remember a secret (and its URL-decoded form) so it is never shown.
 
     ``names`` are words of the same credentials that must stay readable
@@ -78,12 +80,12 @@ def register(secret, names=()):
         _secrets.add(unquote(str(secret)))
 
 
-def register_names(*names):
+def register_names(*names) -> None:
     """Words that are never masked outside a password position."""
     _names.update(str(n).lower() for n in names if n)
 
 
-def register_url(url):
+def register_url(url: str) -> None:
     """Register every password of a URL such as ``mysql+pymysql://u:pw@host/db``.
 
     Multi-host transport URLs (``rabbit://u:p@h1,u:p@h2/vhost``) included.
@@ -116,7 +118,7 @@ def _mask_urls(text):
     return text
 
 
-def scrub(text):
+def scrub(text: str) -> str:
     if not text:
         return text
     text = _mask_urls(str(text))

@@ -6,6 +6,8 @@ its head models and its populate step. Services register under the
 ``dbmanage.services`` entry point group, so adding one touches neither the
 core nor the CLI.
 """
+from __future__ import annotations
+
 import dataclasses
 import importlib
 import importlib.util
@@ -35,16 +37,16 @@ class Service:
         return self.folder / 'versions'
 
     @property
-    def embedded_url(self):
+    def embedded_url(self) -> str:
         from dbmanage import dialects
         return dialects.embedded_url(self.name)
 
     @property
-    def default_topic(self):
+    def default_topic(self) -> str:
         return '%s_db_manage' % self.name
 
     @property
-    def lock_name(self):
+    def lock_name(self) -> str:
         return 'dbmanage.%s' % self.name
 
     def metadata(self):

@@ -30,7 +30,13 @@ def _modules():
 def _imports(name, path, modules):
     """The modules ``name`` imports, anywhere in it."""
     package = name if path.name == '__init__.py' else name.rpartition('.')[0]
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    # Imports only a type checker reads are not the module's dependencies.
+    typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                   and 'TYPE_CHECKING' in ast.unparse(block.test) for n in ast.walk(block)}
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -12,6 +12,10 @@ A process keeps each chain in memory and watches its folder (``watch``,
 inotify on Linux) instead of scanning it on every call; any file added,
 removed or changed makes the next ``load`` read the chain again.
 """
+from __future__ import annotations
+
+import typing
+
 import dataclasses
 import threading
 
@@ -20,6 +24,9 @@ from dbmanage.chain import index
 from dbmanage.chain import scripts
 from dbmanage.chain import watch as watches
 from dbmanage.chain.graph import AlembicNeeded, Chain, Revision  # noqa: F401
+
+if typing.TYPE_CHECKING:
+    from dbmanage.services import Service
 
 
 @dataclasses.dataclass
@@ -73,7 +80,7 @@ def load(service) -> Chain:
         return found
 
 
-def script(service):
+def script(service: Service):
     """Alembic's script directory of the chain ``load`` answers with."""
     return scripts.directory(load(service), service)
 

@@ -7,6 +7,8 @@ computes its ids, or uses Alembic features this reader does not model
 then read by Alembic instead, so an answer is never silently different from
 Alembic's.
 """
+from __future__ import annotations
+
 import importlib.util
 import os
 import re
@@ -120,7 +122,7 @@ def _compiles(path, text):
     return True
 
 
-def read_file(path):
+def read_file(path) -> tuple[str, object, str]:
     """(revision, down_revision, description) of one revision file."""
     try:
         text = path.read_text(encoding='utf-8')
@@ -137,7 +139,7 @@ def read_file(path):
     return found['revision'], found['down_revision'], lines[0] if lines else ''
 
 
-def signature(versions_dir):
+def signature(versions_dir) -> tuple:
     """Name, size and mtime of every file: any edit, addition or removal
     changes it, and reading it costs a directory scan, not the files."""
     with os.scandir(versions_dir) as entries:
@@ -145,7 +147,7 @@ def signature(versions_dir):
     return tuple(sorted((name, st.st_size, st.st_mtime_ns) for name, st in stats))
 
 
-def read_folder(versions_dir):
+def read_folder(versions_dir) -> graph.Chain:
     revisions = []
     for path in sorted(versions_dir.iterdir()):
         if path.is_file() and _REVISION_FILE.match(path.name):

@@ -6,6 +6,10 @@ answer change (a revision added while the agent runs) makes Alembic read
 the files again too, so the commands that migrate and those that only read
 never see two different chains.
 """
+from __future__ import annotations
+
+import typing
+
 import importlib.util
 import io
 import pathlib
@@ -14,10 +18,13 @@ import warnings
 
 from dbmanage import errors
 
+if typing.TYPE_CHECKING:
+    from dbmanage.services import Service
+
 MIGRATIONS_DIR = pathlib.Path(importlib.util.find_spec('alembic_migrations').origin).parent
 
 
-def alembic_config(service, output=None, **attributes):
+def alembic_config(service: Service, output=None, **attributes):
     from alembic.config import Config
     cfg = Config(output_buffer=output, stdout=output or io.StringIO())
     cfg.set_main_option('script_location', str(MIGRATIONS_DIR))
@@ -27,7 +34,7 @@ def alembic_config(service, output=None, **attributes):
     return cfg
 
 
-def read(service):
+def read(service: Service):
     """Alembic's script directory, every revision file loaded and linked."""
     from alembic.script import ScriptDirectory
     with warnings.catch_warnings():
@@ -42,12 +49,12 @@ def read(service):
     return script
 
 
-def description(rev):
+def description(rev) -> str:
     doc = (rev.doc or '').strip().splitlines()
     return doc[0] if doc else ''
 
 
-def ordered(script):
+def ordered(script) -> list:
     """Every revision, oldest first."""
     return list(reversed(list(script.walk_revisions())))
 
@@ -69,7 +76,7 @@ def get_revision(script, rev):
     return found
 
 
-def pending(script, current, target):
+def pending(script, current: list[str], target):
     """The revisions an upgrade from ``current`` to ``target`` applies, in order.
 
     Resolving the whole plan before touching the database means a bad target
@@ -123,7 +130,7 @@ def alembic_errors():
 _READING = threading.Lock()
 
 
-def directory(found, service):
+def directory(found, service: Service):
     """Alembic's script directory for the Chain ``found`` (``chain.load``'s)."""
     with _READING:
         if found.alembic is None:

@@ -7,6 +7,10 @@ chain seeds at the newest of them and stamps it; the chain then upgrades
 it as any other database. A schema that matches no revision is refused,
 with the differences from the closest one.
 """
+from __future__ import annotations
+
+import typing
+
 import datetime
 
 from dbmanage import errors
@@ -15,8 +19,12 @@ from dbmanage.commands import spec
 from dbmanage.commands import text
 from dbmanage.commands import writing
 
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.result import Result
 
-def adopt(ctx, result, confirm=False):
+
+def adopt(ctx: Context, result: Result, confirm: bool = False) -> None:
     from dbmanage import schema
     from dbmanage.migrate import runner
     reading.load_chain(ctx, result)
@@ -90,7 +98,7 @@ def _insert(conn, schema, missing):
     return counts
 
 
-def render(result, verbose):
+def render(result: Result, verbose: bool) -> str:
     seeded = result.details.get('seeded') or {}
     return 'Adopted: the database is recorded as %s%s' % (
         text.revisions(result.revision_after, result.heads),

@@ -1,14 +1,22 @@
 """``break_lock``: free the migration lock of a stuck or dead run."""
+from __future__ import annotations
+
+import typing
+
 import logging
 
 from dbmanage import errors
 from dbmanage.commands import spec
 from dbmanage.commands import text
 
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.result import Result
+
 LOG = logging.getLogger(__name__)
 
 
-def break_lock(ctx, result, confirm=False):
+def break_lock(ctx: Context, result: Result, confirm: bool = False) -> None:
     """Free the migration lock of a run that is stuck or gone."""
     from dbmanage import locks
     settings = ctx.lock_settings()
@@ -23,7 +31,7 @@ def break_lock(ctx, result, confirm=False):
         locks.break_(settings, link, result.lock)
 
 
-def render(result, verbose):
+def render(result: Result, verbose: bool) -> str:
     return ('Broke the migration lock held by %s' % text.holder(result.lock)
             if result.lock else 'No migration lock is held')
 

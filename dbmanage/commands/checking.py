@@ -1,10 +1,18 @@
 """What ``verify``, ``adopt`` and the check before ``upgrade`` share: the live
 schema compared with what the chain gives at a revision (``dbmanage.schema``,
 from the per-revision data shipped beside each chain)."""
+from __future__ import annotations
+
+import typing
+
 from dbmanage import errors
 
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.result import Result
 
-def drift(ctx, conn, revision, tables=None):
+
+def drift(ctx: Context, conn, revision: str | None, tables=None):
     """The differences of the database on ``conn`` from ``revision`` (only
     ``tables``, if given); OperationFailed if the revision has no data."""
     from dbmanage import schema
@@ -15,7 +23,7 @@ def drift(ctx, conn, revision, tables=None):
                                      % (revision, exc)) from exc
 
 
-def before_upgrade(ctx, conn, current, target):
+def before_upgrade(ctx: Context, conn, current: list[str], target):
     """Stop an upgrade before its first statement if a table its pending
     revisions change is not as ``current`` says; Drifted names the first
     difference. Costs a look at those tables only."""
@@ -36,6 +44,6 @@ def before_upgrade(ctx, conn, current, target):
     return found
 
 
-def lines(result):
+def lines(result: Result) -> list[str]:
     """Each difference of a result, one line each."""
     return [d['message'] for d in result.details.get('differences', ())]

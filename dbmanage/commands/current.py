@@ -1,14 +1,22 @@
 """``current``: the revision the database is at."""
+from __future__ import annotations
+
+import typing
+
 import logging
 
 from dbmanage.commands import reading
 from dbmanage.commands import spec
 from dbmanage.commands import text
 
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.result import Result
+
 LOG = logging.getLogger(__name__)
 
 
-def current(ctx, result, verbose=False):
+def current(ctx: Context, result: Result, verbose: bool = False) -> None:
     """The revision the database is at; with ``verbose``, who migrates it now."""
     found = reading.load_chain(ctx, result)
     result.revision_before = result.revision_after = ctx.database.heads()
@@ -33,7 +41,7 @@ def _holder(ctx):
         return None
 
 
-def render(result, verbose):
+def render(result: Result, verbose: bool) -> str:
     if not verbose:
         return '\n'.join(text.label(r, result.heads) for r in result.revision_after)
     lines = ['Current revision(s) for %s:' % result.database]

@@ -1,9 +1,17 @@
 """``history``: the chain, newest first."""
+from __future__ import annotations
+
+import typing
+
 from dbmanage import chain
 from dbmanage import errors
 from dbmanage.commands import reading
 from dbmanage.commands import spec
 from dbmanage.commands import text
+
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.result import Result
 
 
 def _get(ctx, found, rev):
@@ -24,7 +32,8 @@ def _between(ctx, found, upper, lower):
         return [found.by_id[r.revision] for r in revs]
 
 
-def history(ctx, result, rev_range=None, verbose=False):
+def history(ctx: Context, result: Result, rev_range: str | None = None,
+            verbose: bool = False) -> None:
     """The chain, newest first, optionally limited to ``A:B``."""
     found = reading.load_chain(ctx, result)
     lower, upper = 'base', 'heads'
@@ -49,7 +58,7 @@ def _line(entry):
     return '%s, %s' % (line, entry['description'])
 
 
-def render(result, verbose):
+def render(result: Result, verbose: bool) -> str:
     return '\n'.join((text.verbose_entry if verbose else _line)(e) for e in result.history)
 
 

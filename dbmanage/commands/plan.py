@@ -1,10 +1,19 @@
 """``plan``: what upgrading would do to this database, before it runs."""
+from __future__ import annotations
+
+import typing
+
 from dbmanage import errors
 from dbmanage.commands import spec
 from dbmanage.commands import writing
 
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.result import Result
 
-def plan(ctx, result, revision='head', rehearse=False, sample_rows=None):
+
+def plan(ctx: Context, result: Result, revision: str | None = 'head', rehearse: bool = False,
+         sample_rows: int | None = None) -> None:
     """The pending revisions' operations and what each costs on this server.
 
     Exit code PLAN_BLOCKS when pending work blocks writes on a non-empty
@@ -28,7 +37,7 @@ def plan(ctx, result, revision='head', rehearse=False, sample_rows=None):
         result.exit_code = errors.PLAN_BLOCKS
 
 
-def render(result, verbose):
+def render(result: Result, verbose: bool) -> str:
     from dbmanage.plan import text
     return text.render(result.details['plan'])
 

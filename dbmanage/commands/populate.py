@@ -1,10 +1,18 @@
 """``populate``: restore the service's standard rows."""
+from __future__ import annotations
+
+import typing
+
 from dbmanage import errors
 from dbmanage.commands import spec
 from dbmanage.commands import writing
 
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.result import Result
 
-def write_rows(ctx, result, step):
+
+def write_rows(ctx: Context, result: Result, step):
     """Run the service's populate step ``step`` (a function of its populate
     module) at head, under the migration lock; a second run changes nothing."""
     from dbmanage.migrate import runner
@@ -25,7 +33,7 @@ def write_rows(ctx, result, step):
     writing.retried(ctx, once)
 
 
-def populate(ctx, result):
+def populate(ctx: Context, result: Result) -> None:
     """Restore the service's standard rows; a second run changes nothing."""
     write_rows(ctx, result, 'populate')
 
@@ -38,7 +46,7 @@ def _count(value):
     return value
 
 
-def render(result, verbose):
+def render(result: Result, verbose: bool) -> str:
     summary = result.details.get('populate') or {}
     return 'Populated: %s' % ', '.join('%s %s' % (key, _count(value))
                                        for key, value in summary.items())

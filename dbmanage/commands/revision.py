@@ -1,10 +1,19 @@
 """``revision``: write a new revision file (on the client's side: the
 revision files are the ones this node runs)."""
+from __future__ import annotations
+
+import typing
+
 from dbmanage.commands import spec
 from dbmanage.result import Result
 
+if typing.TYPE_CHECKING:
+    from dbmanage.result import Result
+    from dbmanage.services import Service
 
-def revision(api, service, message=None, autogenerate=False, rev_id=None):
+
+def revision(api, service: Service, message: str | None = None, autogenerate: bool = False,
+             rev_id: str | None = None):
     from dbmanage.migrate import runner
     upgrades, differences = None, None
     if autogenerate:
@@ -18,7 +27,7 @@ def revision(api, service, message=None, autogenerate=False, rev_id=None):
                   details={'path': path, 'differences': differences})
 
 
-def render(result, verbose):
+def render(result: Result, verbose: bool) -> str:
     differences = result.details['differences']
     if differences is None:
         return 'Generated %s' % result.details['path']

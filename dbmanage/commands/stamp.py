@@ -1,11 +1,19 @@
 """``stamp``: record a revision without running migrations."""
+from __future__ import annotations
+
+import typing
+
 from dbmanage import errors
 from dbmanage.commands import spec
 from dbmanage.commands import text
 from dbmanage.commands import writing
 
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.result import Result
 
-def stamp(ctx, result, revision=None, sql=False):
+
+def stamp(ctx: Context, result: Result, revision: str | None = None, sql: bool = False) -> None:
     """Record ``revision`` as the database's revision without running it."""
     from dbmanage.chain import scripts
     from dbmanage.migrate import runner
@@ -27,7 +35,7 @@ def stamp(ctx, result, revision=None, sql=False):
     writing.retried(ctx, once)
 
 
-def render(result, verbose):
+def render(result: Result, verbose: bool) -> str:
     if result.sql is not None:
         return result.sql.rstrip('\n')
     return 'Stamped %s (was %s)' % (text.revisions(result.revision_after, result.heads),

@@ -5,11 +5,19 @@ in one step where one is stored for its dialect; anything else replays the
 chain with Alembic. Whether the baseline applies is decided from the chain's
 text, so a fresh install loads neither Alembic nor SQLAlchemy.
 """
+from __future__ import annotations
+
+import typing
+
 from dbmanage import errors
 from dbmanage.commands import checking
 from dbmanage.commands import spec
 from dbmanage.commands import text
 from dbmanage.commands import writing
+
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.result import Result
 
 
 def _target(revision, delta):
@@ -23,7 +31,8 @@ def _target(revision, delta):
     return revision
 
 
-def upgrade(ctx, result, revision=None, delta=None, sql=False):
+def upgrade(ctx: Context, result: Result, revision: str | None = None, delta: int | None = None,
+            sql: bool = False) -> None:
     """Bring the database up to ``revision`` (or ``--delta`` steps)."""
     from dbmanage.migrate import baseline
     target = _target(revision, delta)
@@ -118,7 +127,7 @@ def _reporter(ctx, result, before, plan):
     return applied
 
 
-def render(result, verbose):
+def render(result: Result, verbose: bool) -> str:
     if result.sql is not None:
         return result.sql.rstrip('\n')
     heads = result.heads

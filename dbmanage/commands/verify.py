@@ -9,13 +9,21 @@ migration tool (the service created it from its models, or a restore left
 the table out): it is reported as such, with the revisions it matches, for
 ``adopt``.
 """
+from __future__ import annotations
+
+import typing
+
 from dbmanage import errors
 from dbmanage.commands import checking
 from dbmanage.commands import reading
 from dbmanage.commands import spec
 
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.result import Result
 
-def verify(ctx, result):
+
+def verify(ctx: Context, result: Result) -> None:
     """Exit 0 when the database is as its revision says, DRIFTED otherwise."""
     from dbmanage.migrate import runner
     reading.load_chain(ctx, result)
@@ -54,7 +62,7 @@ def _unmanaged(ctx, result, conn):
     return [True]
 
 
-def render(result, verbose):
+def render(result: Result, verbose: bool) -> str:
     details = result.details
     if details.get('unmanaged'):
         origin = ('as the service\'s own models create it' if details['created_from_models']

@@ -7,6 +7,10 @@ it cannot subscribe). ``timeout`` bounds the whole command, every call
 included; a database or agent that does not answer is asked again until
 then.
 """
+from __future__ import annotations
+
+import typing
+
 import contextlib
 import logging
 import time
@@ -16,13 +20,17 @@ from dbmanage import errors
 from dbmanage.commands import spec
 from dbmanage.commands import text
 
+if typing.TYPE_CHECKING:
+    from dbmanage.result import Result
+    from dbmanage.services import Service
+
 LOG = logging.getLogger(__name__)
 END_EVENTS = {'db_manage.upgrade.end', 'db_manage.stamp.end'}
 #: Exit codes of a call that may go away if asked again later.
 _TRANSIENT = (errors.FAILED, errors.UNREACHABLE)
 
 
-def wait(api, service, revision='head', timeout=600.0):
+def wait(api, service: Service, revision: str | None = 'head', timeout: float = 600.0):
     started = time.monotonic()
     budget = deadline.Budget(timeout)
     api.budget = budget
@@ -130,7 +138,7 @@ def _safe(reached, revs):
         return True
 
 
-def render(result, verbose):
+def render(result: Result, verbose: bool) -> str:
     return 'Database is at %s (waited %.1f s)' % (
         text.revisions(result.revision_after, result.heads), result.details.get('waited', 0))
 

@@ -5,6 +5,10 @@ A writing command holds the per-database migration lock for its whole run
 and reads the revision again once it has it, so concurrent runs apply each
 revision once.
 """
+from __future__ import annotations
+
+import typing
+
 import contextlib
 
 from dbmanage import chain
@@ -12,9 +16,14 @@ from dbmanage import errors
 from dbmanage import locks
 from dbmanage.db import link as links
 
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.db.link import Link
+    from dbmanage.result import Result
+
 
 @contextlib.contextmanager
-def holding(ctx, link, result):
+def holding(ctx: Context, link: Link, result: Result):
     """The migration lock held on ``link`` for the block; yields its hold."""
     with locks.held(ctx.lock_settings(), link, result.request_id) as hold:
         result.lock_wait = round(hold.waited, 4)
@@ -33,7 +42,7 @@ def holding(ctx, link, result):
 
 
 @contextlib.contextmanager
-def locked(ctx, result):
+def locked(ctx: Context, result: Result):
     """An SQLAlchemy connection that holds the migration lock for as long as
     it is open; yields (connection, link, hold)."""
     with ctx.database.connected() as conn:
@@ -43,19 +52,19 @@ def locked(ctx, result):
                 yield conn, link, hold
 
 
-def load_chain(ctx, result):
+def load_chain(ctx: Context, result: Result):
     """The chain as Alembic reads it, its heads and branches in ``result``."""
     result.heads, result.branches = map(list, chain.summary(ctx.service))
     return chain.script(ctx.service)
 
 
-def retried(ctx, once):
+def retried(ctx: Context, once):
     """``once()``, run again on a transient database error (the one policy)."""
     from dbmanage.db import retry
     return retry.call(once, ctx.retry_attempts)
 
 
-def offline_sql(ctx, script, command, target):
+def offline_sql(ctx: Context, script, command, target):
     """The SQL ``command`` (upgrade, stamp) would run to ``target``, for the
     configured URL's dialect."""
     from dbmanage.chain import scripts

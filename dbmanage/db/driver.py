@@ -10,6 +10,8 @@ the caller goes through SQLAlchemy.
 Statements given to these connections use the ``%(name)s`` parameter
 style, which PyMySQL and psycopg2 share (SQLite needs no parameters here).
 """
+from __future__ import annotations
+
 from dbmanage import dialects
 from dbmanage.db import urls
 
@@ -43,7 +45,7 @@ class Direct:
         return self.dialect.missing_table(exc)
 
 
-def direct(url, connect_timeout):
+def direct(url: str, connect_timeout: float):
     """A Direct for ``url`` if its driver can be used directly, else None.
 
     A malformed URL raises UsageError naming the masked URL; a backend
@@ -54,7 +56,7 @@ def direct(url, connect_timeout):
     return Direct(dialect, parts, connect_timeout) if dialect.direct(parts) else None
 
 
-def query(conn, statement, params=None):
+def query(conn, statement: str, params=None):
     """All rows of ``statement`` on a DB-API connection."""
     cursor = conn.cursor()
     try:
@@ -64,7 +66,7 @@ def query(conn, statement, params=None):
         cursor.close()
 
 
-def execute(conn, statement, params=None):
+def execute(conn, statement: str, params=None):
     """Run ``statement``; the number of rows it changed."""
     cursor = conn.cursor()
     try:
@@ -74,6 +76,6 @@ def execute(conn, statement, params=None):
         cursor.close()
 
 
-def scalar(conn, statement, params=None):
+def scalar(conn, statement: str, params=None):
     rows = query(conn, statement, params)
     return rows[0][0] if rows else None

@@ -8,6 +8,8 @@ oslo.db classifies driver errors (deadlock, lock wait timeout, lost
 connection) into its exception types. Its filters are imported on the first
 error only, so the happy path does not pay for them.
 """
+from __future__ import annotations
+
 import logging
 
 import tenacity
@@ -26,7 +28,7 @@ def classify_errors(engine):
     event.listen(engine, 'handle_error', _classify, retval=True)
 
 
-def classified(exc, url):
+def classified(exc, url: str):
     """``exc``, a DB-API error raised on a bare driver connection (the
     locks', the baseline's), as oslo.db would have classified it on one of
     the engine's connections; SQLAlchemy's wrapping if oslo.db has no type
@@ -53,7 +55,7 @@ def classified(exc, url):
         return as_is
 
 
-def is_transient(exc):
+def is_transient(exc) -> bool:
     from oslo_db import exception as db_exc
     return isinstance(exc, (db_exc.DBDeadlock, db_exc.DBConnectionError))
 
@@ -64,7 +66,7 @@ def _log_attempt(state):
                 str(state.outcome.exception()).splitlines()[0])
 
 
-def call(fn, attempts):
+def call(fn, attempts: int):
     """Run ``fn()``; rerun it on a transient error."""
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(is_transient),

@@ -3,6 +3,8 @@
 ``split`` parses a URL without SQLAlchemy (read-only commands use the DB
 driver directly); ``parse`` builds SQLAlchemy's URL from the same parts.
 """
+from __future__ import annotations
+
 import dataclasses
 import re
 from urllib.parse import parse_qsl
@@ -45,7 +47,7 @@ def _malformed(url, reason):
                              % (masking.scrub(url), masking.scrub(reason)))
 
 
-def split(url):
+def split(url: str):
     """The URL's parts; UsageError naming the masked URL if malformed."""
     found = _URL.match(url)
     if found is None:
@@ -73,7 +75,7 @@ def split(url):
     return Parts(query=query, **parts)
 
 
-def parse(url):
+def parse(url: str):
     """A SQLAlchemy URL object; UsageError naming the masked URL if malformed."""
     import sqlalchemy as sa
     parts = split(url)
@@ -89,5 +91,5 @@ def parse(url):
     return parsed
 
 
-def masked(url):
+def masked(url: str) -> str:
     return masking.scrub(url)

@@ -16,6 +16,10 @@ coordinator that can only exclude processes of one host (``file://``,
 Every kind implements ``kind.Kind``: it can say who holds the lock, and an
 operator can break it.
 """
+from __future__ import annotations
+
+import typing
+
 import contextlib
 import logging
 import time
@@ -25,6 +29,10 @@ from dbmanage.locks import galera
 from dbmanage.locks import holders
 from dbmanage.locks import kind
 from dbmanage.locks import session
+
+if typing.TYPE_CHECKING:
+    from dbmanage.db.link import Link
+    from dbmanage.locks.kind import Settings
 
 LOG = logging.getLogger(__name__)
 
@@ -66,23 +74,23 @@ class Holds:
         self.kind = holds[-1].kind
         self.waited = 0.0
 
-    def verify(self, what):
+    def verify(self, what: str):
         """Raise LockLost unless every lock is still ours; ``what`` is about
         to run."""
         for hold in self.holds:
             hold.fence(what)
 
-    def check(self, revision):
+    def check(self, revision: str | None) -> None:
         """The fence before each revision."""
         self.verify('revision %s' % revision)
 
-    def fence(self, what):
+    def fence(self, what: str) -> None:
         """Raise LockLost unless the database's lock is still ours: the fence
         before each statement (a no-op for session locks, which die with the
         connection that migrates)."""
         self.holds[-1].fence(what)
 
-    def confirm(self, what):
+    def confirm(self, what: str) -> None:
         """After a failure during ``what``: raise LockLost if a lock is known
         to be gone (the better explanation of the failure); writes nothing."""
         for hold in self.holds:
@@ -115,7 +123,7 @@ def _acquire(settings, link, kinds, me, on_wait):
 
 
 @contextlib.contextmanager
-def held(settings, link, request_id):
+def held(settings: Settings, link: Link, request_id: str):
     """Hold the migration lock while ``link`` migrates.
 
     Yields the hold (``Holds``): ``waited`` seconds, ``check(revision)``,
@@ -159,7 +167,7 @@ def held(settings, link, request_id):
                 link.discard()
 
 
-def holder(settings, link):
+def holder(settings: Settings, link: Link) -> dict | None:
     """Who holds the migration lock now (a dict), or None."""
     found = None
     for lock in _kinds(settings, link):
@@ -167,7 +175,7 @@ def holder(settings, link):
     return found
 
 
-def break_(settings, link, found):
+def break_(settings: Settings, link: Link, found) -> None:
     """Free the migration lock, whoever holds it: every kind that is held."""
     for lock in _kinds(settings, link):
         held_by = found if lock.name == found.get('kind') else lock.holder(settings, link)

@@ -8,6 +8,10 @@ with the holder's heartbeat, like the lock.
 
 tooz is imported only when a coordinator is configured.
 """
+from __future__ import annotations
+
+import typing
+
 import base64
 import logging
 import urllib.parse
@@ -18,6 +22,10 @@ from dbmanage import deadline
 from dbmanage import errors
 from dbmanage import masking
 from dbmanage.locks import kind
+
+if typing.TYPE_CHECKING:
+    from dbmanage.db.link import Link
+    from dbmanage.locks.kind import Settings
 
 LOG = logging.getLogger(__name__)
 
@@ -58,7 +66,7 @@ def _within(seconds, fn):
     return None
 
 
-def stop(coord, timeout, quiet=False):
+def stop(coord, timeout: float, quiet=False):
     """Stop ``coord`` (leaving its groups), giving up after ``timeout``."""
     failure = _within(timeout, coord.stop)
     if failure:
@@ -67,7 +75,7 @@ def stop(coord, timeout, quiet=False):
             'will end what it held', timeout, masking.scrub(failure))
 
 
-def start(url, member, lease, connect_timeout, heart=False):
+def start(url: str, member, lease, connect_timeout: float, heart=False) -> None:
     """A started coordinator; Unreachable if it does not answer in time."""
     coordination = _tooz()
     coord = coordination.get_coordinator(_url(url, lease), member.encode())
@@ -85,7 +93,7 @@ _ONE_HOST = {'file': 'a file lock excludes only processes of this host',
              'ipc': 'an IPC lock excludes only processes of this host'}
 
 
-def refusal(url):
+def refusal(url: str) -> str | None:
     """Why ``url`` cannot be the control plane's lock (one line), or None."""
     from importlib import metadata
     scheme = urllib.parse.urlsplit(url).scheme
@@ -132,10 +140,10 @@ class Hold(kind.Hold):
             return base64.b64decode(self._lock._uuid) in values
         return self._lock.acquired
 
-    def fence(self, what):
+    def fence(self, what: str) -> None:
         self._verify('before %s' % what)
 
-    def confirm(self, what):
+    def confirm(self, what: str) -> None:
         """After a failure: LockLost if the lock is no longer ours (asked of
         the coordinator, which may itself be the failure's cause)."""
         self._verify('during %s' % what)
@@ -184,7 +192,7 @@ def _holder(coord, name):
 class Coordinator(kind.Kind):
     name = 'coordinator'
 
-    def acquire(self, settings, link, me, timeout, on_wait):
+    def acquire(self, settings: Settings, link: Link, me: dict, timeout: float, on_wait):
         coordination = _tooz()
         name = _name(settings)
         coord = start(settings.coordinator, _member(me), settings.lease,
@@ -215,10 +223,10 @@ class Coordinator(kind.Kind):
         finally:
             stop(coord, settings.connect_timeout)
 
-    def holder(self, settings, link):
+    def holder(self, settings: Settings, link: Link) -> dict | None:
         return self._visit(settings, 'reader', lambda coord: _holder(coord, _name(settings)))
 
-    def break_(self, settings, link, found):
+    def break_(self, settings: Settings, link: Link, found) -> None:
         self._visit(settings, 'breaker',
                     lambda coord: coord.get_lock(_name(settings).encode()).break_())
 

@@ -26,6 +26,10 @@ exists only while a run holds it:
 * Release writes the row once more, then drops the table, so an idle
   database has nothing of the lock.
 """
+from __future__ import annotations
+
+import typing
+
 import contextlib
 import json
 import logging
@@ -37,6 +41,10 @@ from dbmanage import errors
 from dbmanage.db import driver
 from dbmanage.locks import holders
 from dbmanage.locks import kind
+
+if typing.TYPE_CHECKING:
+    from dbmanage.db.link import Link
+    from dbmanage.locks.kind import Settings
 
 LOG = logging.getLogger(__name__)
 
@@ -217,7 +225,7 @@ class Hold(kind.Hold):
 
     # -- holding ----------------------------------------------------------
 
-    def start(self):
+    def start(self) -> None:
         # Reads on the migrating connection see everything the cluster
         # committed before the lock was ours (the revision first of all).
         _causal(self._migrating)
@@ -271,7 +279,7 @@ class Hold(kind.Hold):
                 return
             renewed = time.monotonic()
 
-    def fence(self, what):
+    def fence(self, what: str) -> None:
         """Raise LockLost unless a heartbeat on the migrating connection
         commits: what that connection runs next runs under the lock, and what
         it has pending commits with the heartbeat."""
@@ -299,7 +307,7 @@ class Hold(kind.Hold):
                 'lost the migration lock before %s: %s; stopped there, run the '
                 'command again to resume' % (what, reason))
 
-    def confirm(self, what):
+    def confirm(self, what: str) -> None:
         """After a failure: raise LockLost if the lock is known to be gone,
         which explains the failure (another run changed what this one was
         working on). Writes nothing."""
@@ -340,7 +348,7 @@ class Hold(kind.Hold):
 class Galera(kind.Kind):
     name = 'galera'
 
-    def acquire(self, settings, link, me, timeout, on_wait):
+    def acquire(self, settings: Settings, link: Link, me: dict, timeout: float, on_wait):
         hold = Hold(link, settings.lease, me)
         try:
             kind.wait_until(hold.try_once, timeout, on_wait, TABLE, _POLL)
@@ -350,7 +358,7 @@ class Galera(kind.Kind):
         hold.start()
         return hold
 
-    def holder(self, settings, link):
+    def holder(self, settings: Settings, link: Link) -> dict | None:
         conn = link.dbapi
         try:
             row = _read(conn)
@@ -361,7 +369,7 @@ class Galera(kind.Kind):
             raise
         return row.holder if row else {'kind': 'galera', 'state': 'being created'}
 
-    def break_(self, settings, link, found):
+    def break_(self, settings: Settings, link: Link, found) -> None:
         driver.execute(link.dbapi, 'DROP TABLE IF EXISTS %s' % TABLE)
         link.dbapi.commit()
 

@@ -1,10 +1,12 @@
 """Who holds a migration lock: the record a holder leaves, and its wording."""
+from __future__ import annotations
+
 import datetime
 import os
 import sys
 
 
-def record(host, request_id, kind):
+def record(host, request_id: str, kind) -> dict:
     """This process as a lock holder."""
     return {'kind': kind, 'host': host, 'pid': os.getpid(),
             'program': os.path.basename(sys.argv[0] or 'python'),
@@ -13,7 +15,7 @@ def record(host, request_id, kind):
             .isoformat(timespec='seconds')}
 
 
-def describe(found):
+def describe(found) -> str:
     """One phrase naming the holder, for log lines and errors."""
     if not found:
         return 'another run'

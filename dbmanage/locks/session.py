@@ -8,7 +8,15 @@ sessions, so a file lock beside the database does the same job (the kernel
 frees it when the holder dies). How each backend does it is in its
 dialect's ``lock`` module (``take``, ``holder``, ``break_``).
 """
+from __future__ import annotations
+
+import typing
+
 from dbmanage.locks import kind
+
+if typing.TYPE_CHECKING:
+    from dbmanage.db.link import Link
+    from dbmanage.locks.kind import Settings
 
 
 class Hold(kind.Hold):
@@ -17,7 +25,7 @@ class Hold(kind.Hold):
     def __init__(self, release):
         self._release = release
 
-    def fence(self, what):
+    def fence(self, what: str) -> None:
         """Nothing to fence: the lock dies with the connection that migrates."""
 
     def release(self):
@@ -27,7 +35,7 @@ class Hold(kind.Hold):
 class Session(kind.Kind):
     name = 'session'
 
-    def acquire(self, settings, link, me, timeout, on_wait):
+    def acquire(self, settings: Settings, link: Link, me: dict, timeout: float, on_wait):
         backend = link.dialect.lock
         release = backend.take(link, settings.name, me, 0)
         if release is None:
@@ -37,12 +45,12 @@ class Session(kind.Kind):
             raise kind.timeout_error(settings.name, timeout)
         return Hold(release)
 
-    def holder(self, settings, link):
+    def holder(self, settings: Settings, link: Link) -> dict | None:
         found = link.dialect.lock.holder(link, settings.name)
         link.dbapi.rollback()
         return found
 
-    def break_(self, settings, link, found):
+    def break_(self, settings: Settings, link: Link, found) -> None:
         link.dialect.lock.break_(link, found)
         link.dbapi.commit()
 

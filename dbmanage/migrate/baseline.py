@@ -27,6 +27,12 @@ dropped last; its comment names the head being installed. A run that finds
 the marker without a version row (the baseline's last statement) drops what
 the interrupted run created and starts again.
 """
+from __future__ import annotations
+
+import pathlib
+
+import typing
+
 import dataclasses
 import hashlib
 import re
@@ -38,15 +44,19 @@ from dbmanage.db import driver
 from dbmanage.db import urls
 from dbmanage.db import versions
 
+if typing.TYPE_CHECKING:
+    from dbmanage.db.link import Link
+    from dbmanage.services import Service
+
 MARKER = 'dbmanage_baseline_in_progress'
 _HEADER = '-- dbmanage baseline: service=%s dialect=%s head=%s chain=%s\n'
 _END = '\n-- ;\n'   # ends every statement: seed text never holds this line
 
-def path(service, dialect):
+def path(service: Service, dialect) -> pathlib.Path:
     return service.folder / 'baseline' / ('%s.sql' % dialect)
 
 
-def read(service, dialect):
+def read(service: Service, dialect):
     """The statements of the service's baseline for ``dialect``, or None.
 
     None when there is no baseline or it was made at another head than the
@@ -88,7 +98,7 @@ def _heads(link):
     return sorted(row[0] for row in driver.query(link.dbapi, versions.QUERY))
 
 
-def marker(head):
+def marker(head: str) -> str:
     """The MySQL statement that opens a baseline install of ``head``.
 
     The head is in the table's definition, which commits with the table:
@@ -109,7 +119,7 @@ def _marked_head(conn):
     return found.group(1) if found else ''
 
 
-def recover(link, service):
+def recover(link: Link, service: Service) -> None:
     """Finish or undo a MySQL baseline that was interrupted.
 
     The marker table exists from the baseline's first statement to its
@@ -140,7 +150,7 @@ def recover(link, service):
     conn.commit()
 
 
-def install(link, statements, head, before_statement=None):
+def install(link: Link, statements: list[str], head: str, before_statement=None):
     """Run the baseline of ``head`` on the empty database behind ``link``
     (no transaction open). On MySQL ``before_statement(what)`` runs before
     each statement (the Galera lock's fence)."""
@@ -191,7 +201,7 @@ class Fresh:
         """Every revision, oldest first."""
         return list(reversed(self.found.ordered))
 
-    def applies(self, link):
+    def applies(self, link: Link):
         """True if the database behind ``link`` is of this baseline's dialect
         and empty, or holds a baseline that was interrupted (which
         ``recover`` drops, under the lock)."""
@@ -201,7 +211,7 @@ class Fresh:
         link.dbapi.commit()   # the look's; the install manages its own
         return MARKER in names or all(n.startswith('dbmanage_') for n in names)
 
-    def install(self, link, on_applied, before_statement=None):
+    def install(self, link: Link, on_applied, before_statement=None):
         """Run the baseline (holding the lock); return the revision(s) it recorded."""
         from dbmanage.result import Applied
         install(link, self.statements, self.heads[0], before_statement)
@@ -213,7 +223,7 @@ class Fresh:
         return recorded
 
 
-def candidate(service, url, target):
+def candidate(service: Service, url: str, target) -> Fresh | None:
     """The Fresh install an upgrade to ``target`` takes on an empty
     database, or None when only Alembic can decide (a target below head or
     relative, a chain the text reader does not model, no baseline for the

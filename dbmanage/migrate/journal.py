@@ -25,6 +25,8 @@ record checks nothing.
 PostgreSQL and SQLite run each revision in one transaction and need none of
 this.
 """
+from __future__ import annotations
+
 import dataclasses
 import hashlib
 import logging
@@ -62,13 +64,13 @@ def read(conn):
                        legacy='digest' not in row)
 
 
-def digest(script, revision):
+def digest(script, revision: str | None) -> str:
     """What the record keeps of a revision's file: a resume runs the same file."""
     with open(script.get_revision(revision).path, 'rb') as source:
         return hashlib.sha256(source.read()).hexdigest()[:16]
 
 
-def is_data(construct):
+def is_data(construct) -> bool:
     """True for statements MySQL runs inside a transaction (DML)."""
     if isinstance(construct, sa.sql.dml.UpdateBase):
         return True
@@ -201,7 +203,7 @@ class Journal:
         self.conn.execute(sa.text('UPDATE %s SET steps_done = :n' % TABLE),
                           {'n': steps_done})
 
-    def start(self, revision):
+    def start(self, revision: str | None) -> None:
         """Revision ``revision`` is about to start."""
         self.revision, self.steps = revision, 0
         if self.interrupted is not None and self.interrupted.revision == revision:
@@ -230,7 +232,7 @@ class Journal:
         # before that leaves the previous revision's record, which names a
         # revision already applied, so the rerun starts this one afresh.
 
-    def finish(self):
+    def finish(self) -> None:
         """Every planned revision is applied and recorded: drop the record."""
         self.revision = None
         if self.created:
@@ -239,7 +241,7 @@ class Journal:
             self.created = False
 
 
-def discard(conn):
+def discard(conn) -> None:
     """Forget an interrupted run: ``stamp`` declares the revision itself."""
     conn.execute(sa.text('DROP TABLE IF EXISTS %s' % TABLE))
 

@@ -9,6 +9,8 @@ object rather than guessing.
 
 Data statements never get here: their step count commits with their data.
 """
+from __future__ import annotations
+
 import re
 
 import sqlalchemy as sa
@@ -24,7 +26,7 @@ AFTER, BEFORE = 'after', 'before'
 HINT = 'dbmanage_resume'
 
 
-def short_sql(construct):
+def short_sql(construct) -> str:
     """A short name for a statement, for logs and the Result."""
     text = str(construct.compile(dialect=sa.dialects.mysql.dialect())) \
         if not isinstance(construct, str) else construct
@@ -274,7 +276,7 @@ _CHECKS = [
 ]
 
 
-def table_of(construct, execution_options=None):
+def table_of(construct, execution_options=None) -> str | None:
     """The table a DDL statement changes, or None if this module cannot tell."""
     hint = (execution_options or {}).get(HINT)
     if hint:
@@ -288,7 +290,7 @@ def table_of(construct, execution_options=None):
     return getattr(construct, 'table_name', None)
 
 
-def state(conn, construct, execution_options=None):
+def state(conn, construct, execution_options=None) -> str:
     """'after' or 'before' for one DDL statement; OperationFailed otherwise."""
     schema = _Schema(conn)
     hint = (execution_options or {}).get(HINT)
