@@ -13,6 +13,8 @@ behind them (``--sql`` renderings wait only for Alembic itself, see
 that arrive while one is running join it (single flight) and get its
 result, under their own request id; ``+N`` requests queue, each applies N.
 """
+from __future__ import annotations
+
 import logging
 import threading
 
@@ -97,10 +99,10 @@ class AgentManager:
         return {'service': self.context.service.name, 'host': self.context.host,
                 'version': API_VERSION}
 
-    def current(self, ctxt, verbose=False):
+    def current(self, ctxt, verbose: bool = False):
         return self._run(ctxt, 'current', verbose=verbose)
 
-    def history(self, ctxt, rev_range=None, verbose=False):
+    def history(self, ctxt, rev_range: str | None = None, verbose: bool = False):
         return self._run(ctxt, 'history', rev_range=rev_range, verbose=verbose)
 
     def heads(self, ctxt):
@@ -112,10 +114,11 @@ class AgentManager:
     def check_migration(self, ctxt):
         return self._run(ctxt, 'check_migration')
 
-    def upgrade(self, ctxt, revision=None, delta=None, sql=False):
+    def upgrade(self, ctxt, revision: str | None = None, delta: int | None = None,
+                sql: bool = False):
         return self._run(ctxt, 'upgrade', revision=revision, delta=delta, sql=sql)
 
-    def stamp(self, ctxt, revision=None, sql=False):
+    def stamp(self, ctxt, revision: str | None = None, sql: bool = False):
         return self._run(ctxt, 'stamp', revision=revision, sql=sql)
 
     def populate(self, ctxt):
@@ -127,20 +130,22 @@ class AgentManager:
     def verify(self, ctxt):
         return self._run(ctxt, 'verify')
 
-    def adopt(self, ctxt, confirm=False):
+    def adopt(self, ctxt, confirm: bool = False):
         return self._run(ctxt, 'adopt', confirm=confirm)
 
     def compare(self, ctxt):
         return self._run(ctxt, 'compare')
 
-    def plan(self, ctxt, revision='head', rehearse=False, sample_rows=None):
+    def plan(self, ctxt, revision: str | None = 'head', rehearse: bool = False,
+             sample_rows: int | None = None):
         return self._run(ctxt, 'plan', revision=revision, rehearse=rehearse,
                          sample_rows=sample_rows)
 
-    def downgrade(self, ctxt, revision=None, delta=None, sql=False):
+    def downgrade(self, ctxt, revision: str | None = None, delta: int | None = None,
+                  sql: bool = False):
         return self._run(ctxt, 'downgrade')
 
-    def break_lock(self, ctxt, confirm=False):
+    def break_lock(self, ctxt, confirm: bool = False):
         return self._run(ctxt, 'break_lock', confirm=confirm)
 
 

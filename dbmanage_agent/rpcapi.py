@@ -17,6 +17,8 @@ Before its first command the client asks the agent's ``ping`` (service and
 API version) and refuses, executing nothing, an agent of another service
 (exit 2) or one too old for the method's version (exit 4).
 """
+from __future__ import annotations
+
 import getpass
 import uuid
 
@@ -32,10 +34,10 @@ class CommandsMixin:
     #: A ``deadline.Budget`` bounding every call while set (``wait`` sets it).
     budget = None
 
-    def current(self, verbose=False):
+    def current(self, verbose: bool = False):
         return self._call('current', '1.0', verbose=verbose)
 
-    def history(self, rev_range=None, verbose=False):
+    def history(self, rev_range: str | None = None, verbose: bool = False):
         return self._call('history', '1.0', rev_range=rev_range, verbose=verbose)
 
     def heads(self):
@@ -47,10 +49,10 @@ class CommandsMixin:
     def check_migration(self):
         return self._call('check_migration', '1.0')
 
-    def upgrade(self, revision=None, delta=None, sql=False):
+    def upgrade(self, revision: str | None = None, delta: int | None = None, sql: bool = False):
         return self._call('upgrade', '1.0', revision=revision, delta=delta, sql=sql)
 
-    def stamp(self, revision=None, sql=False):
+    def stamp(self, revision: str | None = None, sql: bool = False):
         return self._call('stamp', '1.0', revision=revision, sql=sql)
 
     def populate(self):
@@ -62,20 +64,21 @@ class CommandsMixin:
     def verify(self):
         return self._call('verify', '1.4')
 
-    def adopt(self, confirm=False):
+    def adopt(self, confirm: bool = False):
         return self._call('adopt', '1.4', confirm=confirm)
 
     def compare(self):
         return self._call('compare', '1.0')
 
-    def plan(self, revision='head', rehearse=False, sample_rows=None):
+    def plan(self, revision: str | None = 'head', rehearse: bool = False,
+             sample_rows: int | None = None):
         return self._call('plan', '1.2', revision=revision, rehearse=rehearse,
                           sample_rows=sample_rows)
 
-    def downgrade(self, revision=None, delta=None, sql=False):
+    def downgrade(self, revision: str | None = None, delta: int | None = None, sql: bool = False):
         return self._call('downgrade', '1.0', revision=revision, delta=delta, sql=sql)
 
-    def break_lock(self, confirm=False):
+    def break_lock(self, confirm: bool = False):
         return self._call('break_lock', '1.1', confirm=confirm)
 
 

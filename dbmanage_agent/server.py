@@ -9,6 +9,8 @@ exits 0; before the agent serves (oslo.messaging retries an unreachable
 broker for ever) it exits at once, also 0. Until the configuration is read
 and logging is set up, the signals' default actions apply.
 """
+from __future__ import annotations
+
 import logging
 import queue
 import signal
@@ -91,7 +93,7 @@ def _start(server, wake):
     return outcome
 
 
-def serve(server, wake, shutdown_timeout):
+def serve(server: str, wake, shutdown_timeout):
     """Serve until a signal, then let the running operation finish."""
     signum = wake.get()
     LOG.info('signal %d: finishing the running operation, then exiting', signum)

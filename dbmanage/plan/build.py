@@ -5,12 +5,19 @@ Operations come from an offline run (``collect``), their claims from
 work), the table sizes from the server's statistics (``stats``). Nothing is
 written to the database.
 """
+from __future__ import annotations
+
+import typing
+
 from dbmanage import dialects
 from dbmanage.chain import scripts
 from dbmanage.migrate import runner
 from dbmanage.plan import classify
 from dbmanage.plan import collect
 from dbmanage.plan import stats
+
+if typing.TYPE_CHECKING:
+    from dbmanage.services import Service
 
 def _label(op):
     d = op.details
@@ -36,7 +43,7 @@ def _label(op):
     return name.strip()
 
 
-def build(conn, service, current, revisions):
+def build(conn, service: Service, current: list[str], revisions):
     """The plan for applying ``revisions`` (``scripts.pending``'s list) on ``conn``."""
     dialect = dialects.of(conn)
     server = dialect.plan.server_version(conn)

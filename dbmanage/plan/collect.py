@@ -9,6 +9,10 @@ offline run sees exactly the operations an online one would.
 The same Recorder also wraps online runs (the proofs against the servers use
 that): ``current`` is the operation whose statements are executing.
 """
+from __future__ import annotations
+
+import typing
+
 import contextlib
 import dataclasses
 import io
@@ -22,6 +26,10 @@ from dbmanage import dialects
 from dbmanage import errors
 from dbmanage.chain import scripts
 from dbmanage.migrate import runner
+
+if typing.TYPE_CHECKING:
+    from dbmanage.commands.context import Context
+    from dbmanage.services import Service
 
 #: Impl methods a revision's operations end in.
 KINDS = ('create_table', 'drop_table', 'rename_table', 'add_column',
@@ -152,7 +160,7 @@ class Recorder:
             setattr(impl, kind, self._wrap(kind, getattr(impl, kind)))
         static_output = impl.static_output
 
-        def output(text):
+        def output(text: str):
             if self.current is not None and text.strip():
                 self.current.sql.append(text.strip().rstrip(';'))
             static_output(text)
@@ -192,7 +200,7 @@ class Recorder:
                 self.current, self._depth = None, 0
         return call
 
-    def applied(self, ctx, step, heads, run_args):
+    def applied(self, ctx: Context, step, heads, run_args):
         """on_version_apply: the operations so far belong to ``step``."""
         for op in self.pending:
             op.revision = step.up_revision_id
@@ -219,7 +227,7 @@ def _patch_batch():
     BatchOperationsImpl._should_recreate = should_recreate
 
 
-def pending(service, dialect, current, target):
+def pending(service: Service, dialect, current: list[str], target):
     """Operations the revisions from ``current`` (exclusive) to ``target`` run.
 
     ``dialect`` names the database's dialect; returns a list of Operation,
@@ -240,7 +248,7 @@ def pending(service, dialect, current, target):
     return recorder.operations
 
 
-def run_online(conn, service, target, recorder):
+def run_online(conn, service: Service, target, recorder):
     """Upgrade ``conn`` to ``target`` with ``recorder`` watching every operation."""
     from alembic import command
     cfg = scripts.alembic_config(service, connection=conn,

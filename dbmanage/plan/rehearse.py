@@ -16,6 +16,10 @@ NULLs), which a sample could miss.
 
 Needs the privileges the migration needs plus creating a database.
 """
+from __future__ import annotations
+
+import typing
+
 import contextlib
 import logging
 import os
@@ -34,12 +38,15 @@ from dbmanage.migrate import runner
 from dbmanage.plan import build
 from dbmanage.plan import collect
 
+if typing.TYPE_CHECKING:
+    from dbmanage.services import Service
+
 LOG = logging.getLogger(__name__)
 SAMPLE_ROWS = 10000
 _BATCH = 1000
 
 
-def one_line(exc):
+def one_line(exc: BaseException):
     # The driver's own message, without SQLAlchemy's wrapping; masked.
     return database.one_line(getattr(exc, 'orig', None) or exc)[:300]
 
@@ -49,7 +56,7 @@ class NoScratchDatabase(Exception):
 
 
 @contextlib.contextmanager
-def scratch_database(url):
+def scratch_database(url: str):
     """A new empty database on the server of ``url``; yields its URL, then drops it."""
     parsed = urls.parse(url)
     dialect = dialects.named(parsed.get_backend_name())
@@ -183,7 +190,8 @@ def live_checks(conn, plan):
     return found
 
 
-def run(db, service, current, pending, plan=None, sample_rows=SAMPLE_ROWS):
+def run(db, service: Service, current: list[str], pending, plan=None,
+        sample_rows: int | None = SAMPLE_ROWS):
     """Rehearse ``pending`` (``scripts.pending``'s list) of the database
     ``db``; returns a plain dict."""
     live_engine = db.engine()

@@ -5,12 +5,14 @@ Row counts and sizes come from the server's statistics and are estimates
 ANALYZE, and its live-tuple counter fills in for a table never analysed).
 SQLite keeps no statistics, so there the count is exact.
 """
+from __future__ import annotations
+
 import sqlalchemy as sa
 
 from dbmanage.plan import classify
 
 
-def tables(conn, dialect, names):
+def tables(conn, dialect, names: list[str]):
     """{table: {'rows': n, 'bytes': n or None}} for those of ``names`` that exist."""
     existing = set(sa.inspect(conn).get_table_names())
     names = sorted(set(names) & existing)
@@ -20,7 +22,7 @@ def tables(conn, dialect, names):
             for name, count, size in dialect.plan.table_sizes(conn, names)}
 
 
-def schema(conn, dialect, names):
+def schema(conn, dialect, names: list[str]):
     """A classify.Schema seeded with the live columns and indexes of ``names``."""
     inspector = sa.inspect(conn)
     known = classify.Schema(restates_type=dialect.plan.RESTATES_TYPE,

@@ -1,4 +1,6 @@
 """How a plan reads: one line per operation, a summary line, the rehearsal."""
+from __future__ import annotations
+
 from dbmanage import dialects
 
 
@@ -16,7 +18,7 @@ def _cost(op, dialect):
     return cost + (' WAIT' if op['blocks_writes'] and op['rows'] else '')
 
 
-def render(plan):
+def render(plan) -> str:
     """One line per operation, then a summary line; blocking steps say WAIT."""
     where = '%s -> %s' % (', '.join(plan['from']) or 'base', plan['to'] or 'nothing')
     lines = ['Plan %s on %s' % (where, plan['server']),

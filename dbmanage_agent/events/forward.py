@@ -1,9 +1,11 @@
 """Live progress of an upgrade run by an agent: its events, handed on."""
+from __future__ import annotations
+
 import threading
 import time
 
 
-def forwarding(events, request_id, emit, call):
+def forwarding(events, request_id: str, emit, call):
     """Run ``call`` while handing this request's events to ``emit``."""
     done = threading.Event()
 

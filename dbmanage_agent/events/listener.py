@@ -15,6 +15,8 @@ moment its connection closes; quorum queues cannot be exclusive), bound to
 the topics the ``messagingv2`` driver publishes on; it unwraps that driver's
 envelope.
 """
+from __future__ import annotations
+
 import json
 import queue
 import socket
@@ -90,7 +92,7 @@ class EventListener:
                                                     callbacks=[self._on_message])
         self._consumer.consume()
 
-    def start(self):
+    def start(self) -> None:
         """Bind the queue (synchronously, so no event is missed after this)."""
         try:
             from dbmanage_agent import transport
@@ -120,7 +122,7 @@ class EventListener:
             except Exception:
                 return
 
-    def get(self, timeout):
+    def get(self, timeout: float):
         try:
             return self.events.get(timeout=timeout)
         except queue.Empty:

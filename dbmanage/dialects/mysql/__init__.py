@@ -1,4 +1,6 @@
 """MySQL and MariaDB, through PyMySQL."""
+from __future__ import annotations
+
 from dbmanage.dialects import base
 
 
@@ -16,7 +18,7 @@ class Dialect(base.Dialect):
     def direct(self, parts):
         return parts.driver == self.driver and set(parts.query) <= {'charset'}
 
-    def connect(self, parts, timeout, autocommit=True):
+    def connect(self, parts, timeout: float, autocommit: bool = True):
         from dbmanage.dialects.mysql import tls
         kwargs = dict(host=parts.host or 'localhost', port=parts.port or 3306,
                       user=parts.username, password=parts.password or '',
@@ -30,7 +32,7 @@ class Dialect(base.Dialect):
         import pymysql
         return pymysql.err.Error
 
-    def missing_table(self, exc):
+    def missing_table(self, exc: BaseException) -> bool:
         return getattr(exc, 'args', (None,))[0] == 1146
 
     def configure_engine(self, engine):
@@ -45,7 +47,7 @@ class Dialect(base.Dialect):
             from dbmanage.dialects.mysql import tls
             return tls.connect(*cargs, **cparams)
 
-    def lock_kind(self, dbapi):
+    def lock_kind(self, dbapi) -> str:
         # GET_LOCK is local to one Galera node: a cluster needs its own lock.
         try:
             cursor = dbapi.cursor()

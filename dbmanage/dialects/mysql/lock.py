@@ -3,9 +3,16 @@
 Local to one server: on a Galera cluster the ``galera`` lock kind is taken
 instead (see ``Dialect.lock_kind``).
 """
+from __future__ import annotations
+
+import typing
+
 import hashlib
 
 from dbmanage.db import driver
+
+if typing.TYPE_CHECKING:
+    from dbmanage.db.link import Link
 
 
 def _name(name, database):
@@ -15,7 +22,7 @@ def _name(name, database):
     return full
 
 
-def take(link, name, holder, wait):
+def take(link: Link, name, holder, wait: float):
     """Take the lock within ``wait`` seconds; its release, or None."""
     lock = _name(name, link.database)
     got = driver.scalar(link.dbapi, 'SELECT GET_LOCK(%(n)s, %(t)s)',
@@ -25,7 +32,7 @@ def take(link, name, holder, wait):
     return lambda: driver.query(link.dbapi, 'SELECT RELEASE_LOCK(%(n)s)', {'n': lock})
 
 
-def holder(link, name):
+def holder(link: Link, name) -> dict | None:
     """The holder's connection, or None; the server knows nothing more of it."""
     lock = _name(name, link.database)
     conn_id = driver.scalar(link.dbapi, 'SELECT IS_USED_LOCK(%(n)s)', {'n': lock})
@@ -36,6 +43,6 @@ def holder(link, name):
     return {'kind': 'get_lock', 'connection_id': conn_id, 'client': client}
 
 
-def break_(link, found):
+def break_(link: Link, found) -> None:
     """End the holder's session, which frees its lock (and stops its run)."""
     driver.execute(link.dbapi, 'KILL %d' % int(found['connection_id']))

@@ -5,6 +5,8 @@ and later (instant ADD/DROP COLUMN and VARCHAR extension arrived in 10.4);
 the test suite proves them on the server it runs against by forcing the
 claimed ``ALGORITHM=…, LOCK=…`` after the next cheaper one is refused.
 """
+from __future__ import annotations
+
 import re
 
 import sqlalchemy as sa
@@ -22,13 +24,13 @@ FILLS_IMPLICIT_DEFAULT = True
 RESTATES_TYPE = True
 
 
-def server_version(conn):
+def server_version(conn) -> str:
     text = conn.execute(sa.text('SELECT VERSION()')).scalar()
     number = text.split('-')[0]
     return ('MariaDB ' if 'mariadb' in text.lower() else 'MySQL ') + number
 
 
-def claims_hold_for(server):
+def claims_hold_for(server: str) -> str:
     match = re.match(r'(MariaDB|MySQL) (\d+)\.(\d+)', server)
     if not match or match.group(1) != 'MariaDB':
         return ('MariaDB 10.4 and later; this server is %s, where the algorithms '
@@ -43,7 +45,7 @@ def claims_hold_for(server):
             'this server is %s' % (PROVEN_ON, server))
 
 
-def table_sizes(conn, names):
+def table_sizes(conn, names: list[str]):
     """(name, rows, bytes) of the tables ``names``, from the server's statistics."""
     return conn.execute(sa.text(
         'SELECT TABLE_NAME, TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH '
@@ -52,7 +54,7 @@ def table_sizes(conn, names):
         {'names': names})
 
 
-def bytes_per_character(conn):
+def bytes_per_character(conn) -> int:
     """Of the database's character set: a VARCHAR's length is counted in them."""
     return int(conn.execute(sa.text(
         'SELECT MAXLEN FROM information_schema.CHARACTER_SETS '
@@ -155,14 +157,14 @@ def _algorithm(op, schema):
     return 'COPY', 'SHARED', 'unknown operation: assuming a copy'
 
 
-def claims(op, schema):
+def claims(op, schema) -> dict:
     algorithm, lock, reason = _algorithm(op, schema)
     return dict(algorithm=algorithm, lock=lock, note=reason,
                 writes_wait=lock not in (None, 'NONE'),
                 blocks_writes=lock == 'SHARED' or (algorithm == 'INPLACE' and lock != 'NONE'))
 
 
-def cost(op):
+def cost(op) -> str:
     """The COST column of a plan's text."""
     return '%s/%s' % (op['algorithm'], op['lock']) if op['algorithm'] else '-'
 
@@ -179,5 +181,5 @@ def drop_database(admin, name):
     admin.execute(sa.text('DROP DATABASE IF EXISTS `%s`' % name))
 
 
-def foreign_key_checks(conn, on):
+def foreign_key_checks(conn, on: bool):
     conn.execute(sa.text('SET foreign_key_checks = %d' % bool(on)))

@@ -1,4 +1,6 @@
 """PostgreSQL, through psycopg2."""
+from __future__ import annotations
+
 from dbmanage.dialects import base
 
 
@@ -15,7 +17,7 @@ class Dialect(base.Dialect):
     def direct(self, parts):
         return parts.driver == self.driver and not parts.query
 
-    def connect(self, parts, timeout, autocommit=True):
+    def connect(self, parts, timeout: float, autocommit: bool = True):
         import psycopg2
         conn = psycopg2.connect(host=parts.host, port=parts.port, user=parts.username,
                                 password=parts.password, dbname=parts.database,
@@ -27,5 +29,5 @@ class Dialect(base.Dialect):
         import psycopg2
         return psycopg2.Error
 
-    def missing_table(self, exc):
+    def missing_table(self, exc: BaseException) -> bool:
         return getattr(exc, 'pgcode', None) == '42P01'

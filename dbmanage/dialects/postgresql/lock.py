@@ -1,9 +1,16 @@
 """The session lock on PostgreSQL: an advisory lock, its holder named in
 ``application_name``."""
+from __future__ import annotations
+
+import typing
+
 import hashlib
 
 from dbmanage.db import driver
 from dbmanage.dialects import base
+
+if typing.TYPE_CHECKING:
+    from dbmanage.db.link import Link
 
 _APP_NAME = 63  # PostgreSQL truncates application_name at NAMEDATALEN - 1
 
@@ -14,13 +21,13 @@ def _key(name):
     return int.from_bytes(digest[:8], 'big', signed=True)
 
 
-def app_name(holder):
+def app_name(holder) -> str:
     """The holder as PostgreSQL's application_name shows it to others."""
     return ('dbmanage %s:%s %s' % (holder['host'], holder['pid'],
                                    holder['request_id']))[:_APP_NAME]
 
 
-def take(link, name, holder, wait):
+def take(link: Link, name, holder, wait: float):
     """Take the lock within ``wait`` seconds; its release, or None."""
     conn, key = link.dbapi, _key(name)
     if not base.poll(lambda: driver.scalar(conn, 'SELECT pg_try_advisory_lock(%(k)s)',
@@ -35,7 +42,7 @@ def take(link, name, holder, wait):
     return release
 
 
-def holder(link, name):
+def holder(link: Link, name) -> dict | None:
     key = _key(name) & 0xFFFFFFFFFFFFFFFF
     rows = driver.query(
         link.dbapi, 'SELECT a.pid, a.application_name, a.backend_start, '
@@ -58,6 +65,6 @@ def holder(link, name):
     return found
 
 
-def break_(link, found):
+def break_(link: Link, found) -> None:
     """End the holder's session, which frees its lock (and stops its run)."""
     driver.query(link.dbapi, 'SELECT pg_terminate_backend(%(p)s)', {'p': found['server_pid']})

@@ -3,6 +3,8 @@
 The test suite proves them by reading ``pg_locks`` while the operation
 runs, and a rewrite as a new ``relfilenode``.
 """
+from __future__ import annotations
+
 import sqlalchemy as sa
 
 from dbmanage.plan import classify
@@ -15,15 +17,15 @@ FILLS_IMPLICIT_DEFAULT = False
 RESTATES_TYPE = False
 
 
-def server_version(conn):
+def server_version(conn) -> str:
     return 'PostgreSQL ' + conn.execute(sa.text('SHOW server_version')).scalar().split()[0]
 
 
-def claims_hold_for(server):
+def claims_hold_for(server: str) -> str:
     return 'PostgreSQL 11 and later (catalog-only ADD COLUMN); proven on %s' % server
 
 
-def table_sizes(conn, names):
+def table_sizes(conn, names: list[str]):
     """(name, rows, bytes): reltuples is as fresh as the last ANALYZE, and the
     live-tuple counter fills in for a table never analysed."""
     return conn.execute(sa.text(
@@ -34,7 +36,7 @@ def table_sizes(conn, names):
         {'names': names})
 
 
-def bytes_per_character(conn):
+def bytes_per_character(conn) -> int:
     return 4
 
 
@@ -79,7 +81,7 @@ def _lock(op, schema):
     return 'ACCESS EXCLUSIVE', False, False, 'catalog only'
 
 
-def claims(op, schema):
+def claims(op, schema) -> dict:
     lock, rewrite, scans, reason = _lock(op, schema)
     return dict(lock=lock, rewrite=rewrite, note=reason,
                 writes_wait=LOCKS.index(lock or 'ACCESS SHARE') >= LOCKS.index('SHARE'),
@@ -87,7 +89,7 @@ def claims(op, schema):
                     scans and LOCKS.index(lock) >= LOCKS.index('SHARE'))))
 
 
-def cost(op):
+def cost(op) -> str:
     return (op['lock'] or '-') + (' rewrite' if op['rewrite'] else '')
 
 
@@ -99,5 +101,5 @@ def drop_database(admin, name):
     admin.execute(sa.text('DROP DATABASE IF EXISTS "%s"' % name))
 
 
-def foreign_key_checks(conn, on):
+def foreign_key_checks(conn, on: bool):
     """Rows are copied parents first; nothing to switch off."""

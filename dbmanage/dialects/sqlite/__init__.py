@@ -1,4 +1,6 @@
 """SQLite, through the standard library's sqlite3 (the embedded default)."""
+from __future__ import annotations
+
 from dbmanage.dialects import base
 
 
@@ -15,7 +17,7 @@ class Dialect(base.Dialect):
     def direct(self, parts):
         return parts.driver in (None, self.driver) and not parts.query
 
-    def connect(self, parts, timeout, autocommit=True):
+    def connect(self, parts, timeout: float, autocommit: bool = True):
         # Never the driver's implicit transactions: it would commit before
         # DDL. Writers say BEGIN themselves (``begin``), as the engine's
         # connections do.
@@ -27,7 +29,7 @@ class Dialect(base.Dialect):
         import sqlite3
         return sqlite3.Error
 
-    def missing_table(self, exc):
+    def missing_table(self, exc: BaseException) -> bool:
         return str(exc).startswith('no such table')
 
     def begin(self, dbapi):

@@ -3,11 +3,18 @@
 SQLite has no sessions; the kernel frees a dead holder's file lock as a
 server frees a dead session's lock.
 """
+from __future__ import annotations
+
+import typing
+
 import fcntl
 import os
 
 from dbmanage import errors
 from dbmanage.dialects import base
+
+if typing.TYPE_CHECKING:
+    from dbmanage.db.link import Link
 
 
 def _path(link):
@@ -17,7 +24,7 @@ def _path(link):
     return os.path.abspath(path) + '.lock'
 
 
-def take(link, name, holder, wait):
+def take(link: Link, name, holder, wait: float):
     """Take the lock within ``wait`` seconds; its release, or None."""
     path = _path(link)
     if path is None:
@@ -36,7 +43,7 @@ def take(link, name, holder, wait):
     return lambda: os.close(fd)
 
 
-def holder(link, name):
+def holder(link: Link, name) -> dict | None:
     path = _path(link)
     if path is None or not os.path.exists(path):
         return None
@@ -50,6 +57,6 @@ def holder(link, name):
         os.close(fd)
 
 
-def break_(link, found):
+def break_(link: Link, found) -> None:
     raise errors.OperationFailed('a file lock cannot be broken: stop the process '
                                  'holding %s' % found['path'])

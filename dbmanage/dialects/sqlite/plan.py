@@ -4,6 +4,8 @@ SQLite alters little in place; Alembic's batch mode copies a table into a
 new one for the rest. The test suite proves the claims by watching which
 tables batch mode rebuilds.
 """
+from __future__ import annotations
+
 import sqlalchemy as sa
 
 ESTIMATES = 'rows are exact counts'
@@ -13,21 +15,21 @@ RESTATES_TYPE = False
 SCRATCH_IN_A_FILE = True
 
 
-def server_version(conn):
+def server_version(conn) -> str:
     return 'SQLite ' + conn.execute(sa.text('SELECT sqlite_version()')).scalar()
 
 
-def claims_hold_for(server):
+def claims_hold_for(server: str) -> str:
     return server
 
 
-def table_sizes(conn, names):
+def table_sizes(conn, names: list[str]):
     """SQLite keeps no statistics: exact counts."""
     return [(n, conn.execute(sa.text('SELECT count(*) FROM "%s"' % n)).scalar(), None)
             for n in names]
 
 
-def bytes_per_character(conn):
+def bytes_per_character(conn) -> int:
     return 4
 
 
@@ -40,16 +42,16 @@ def _rebuild(op, schema):
     return False, ''
 
 
-def claims(op, schema):
+def claims(op, schema) -> dict:
     rebuilt, reason = _rebuild(op, schema)
     return dict(rebuild=rebuilt, note=reason,
                 writes_wait=op.kind not in ('create_table',),
                 blocks_writes=rebuilt or op.kind in ('create_index', 'add_constraint'))
 
 
-def cost(op):
+def cost(op) -> str:
     return 'rebuild' if op['rebuild'] else '-'
 
 
-def foreign_key_checks(conn, on):
+def foreign_key_checks(conn, on: bool):
     """Foreign keys are not enforced without PRAGMA foreign_keys."""
