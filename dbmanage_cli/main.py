@@ -70,6 +70,10 @@ def _setup_logging(prog, debug):
         # clients log every reconnect attempt, and the CLI's own deadline
         # turns those into one line.
         logging.getLogger('alembic').setLevel(logging.WARNING)
+        # oslo.db logs a database error no filter of its own names ("DBAPIError
+        # exception wrapped.") as a warning with its traceback: the error the
+        # command reports in one line.
+        logging.getLogger('oslo_db.sqlalchemy.exc_filters').setLevel(logging.ERROR)
         for name in ('oslo.messaging', 'oslo_messaging', 'kombu', 'amqp', 'tooz'):
             logging.getLogger(name).setLevel(logging.CRITICAL)
 

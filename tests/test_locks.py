@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import types
 import urllib.request
@@ -484,6 +485,87 @@ def test_a_run_whose_lock_is_broken_stops_between_revisions(cli, lease_kind, tmp
     assert code == 0, result
     assert result['revision_before'] and result['applied']
     assert conftest.schema_dump(url) == conftest.REFERENCE['mistral'].read_text()
+
+
+# -- a writer on another node --------------------------------------------------
+
+def _member_rows(galera, name, count):
+    """A pool of ``count`` members, their provisioning status still unset."""
+    galera.admin(1, "INSERT INTO %s.pool (id, protocol, lb_algorithm, operating_status, "
+                    "enabled) VALUES ('p1', 'HTTP', 'ROUND_ROBIN', 'ONLINE', 1)" % name)
+    galera.admin(1, "INSERT INTO %s.member (id, pool_id, ip_address, protocol_port, "
+                    "operating_status, enabled) SELECT CONCAT('m', LPAD(seq, 6, '0')), 'p1', "
+                    "CONCAT('10.0.', seq DIV 250, '.', seq MOD 250), 80, 'ONLINE', 1 "
+                    "FROM seq_1_to_%d" % (name, count))
+
+
+class _Writer(threading.Thread):
+    """Updates the first member, one autocommitted write after the other, on
+    node 2: every write that commits while node 1's UPDATE of all members is
+    open makes that UPDATE lose (error 1213)."""
+
+    def __init__(self, url):
+        super().__init__(daemon=True)
+        self.stopping = threading.Event()
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool,
+                                       isolation_level='AUTOCOMMIT')
+        self.writes = 0
+
+    def run(self):
+        with self.engine.connect() as conn:
+            while not self.stopping.is_set():
+                try:
+                    conn.execute(sa.text(
+                        "UPDATE member SET operating_status = IF(operating_status = 'ONLINE', "
+                        "'OFFLINE', 'ONLINE') WHERE id = 'm000001'"))
+                    self.writes += 1
+                except sa.exc.DBAPIError:   # lost to the upgrade's UPDATE: write again
+                    pass
+
+    def stop(self):
+        self.stopping.set()
+        self.join(30)
+        self.engine.dispose()
+
+
+@galera_group
+def test_a_resumed_revision_that_loses_to_another_node_is_retried(galera, galera_db, cli,
+                                                                  tmp_path):
+    """034b2dc2f3e0 fills member.provisioning_status with one UPDATE on node 1
+    while a writer on node 2 keeps writing a member: the UPDATE loses, the
+    retry resumes the revision from its journal, and loses again. That second
+    deadlock is retried like the first (the resume's checks must not take the
+    run's errors out of the retry policy); once the writer stops, the third
+    attempt finishes."""
+    name = galera_db()
+    conf = conftest.write_config(tmp_path / 'run.conf', galera.url(1, name),
+                                 db_manage=dict(CHAIN_RUN, retry_attempts=4))
+    code, result = cli.json('lbaas', 'upgrade', 'fac584114642', conf=conf)
+    assert code == 0, result
+    _member_rows(galera, name, 3000)
+    writer = _Writer(galera.url(2, name))
+    writer.start()
+    proc = subprocess.Popen([str(conftest.BIN / 'lbaas-db-manage'), '--config-file', str(conf),
+                             '--json', 'upgrade', 'head'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    try:
+        for line in proc.stderr:
+            lines.append(line)
+            if 'transient database error (attempt 2)' in line:
+                break
+    finally:
+        writer.stop()
+    out, err = proc.communicate(timeout=120)
+    err = ''.join(lines) + err
+    assert proc.returncode == 0, err[-3000:]
+    assert 'resuming revision 034b2dc2f3e0' in err and '(attempt 2)' in err, err
+    result = json.loads(out)
+    assert result['resumed']['revision'] == '034b2dc2f3e0', result
+    assert result['revision_after'] == [chain('lbaas')[-1]]
+    assert writer.writes > 0
+    assert galera.admin(2, "SELECT provisioning_status, COUNT(*) FROM %s.member "
+                           "GROUP BY provisioning_status" % name) == [('ACTIVE', 3000)]
 
 
 # -- a statement that outlasts the lease, a paused holder, skewed clocks ------

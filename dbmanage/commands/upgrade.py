@@ -14,6 +14,7 @@ from dbmanage.commands import checking
 from dbmanage.commands import spec
 from dbmanage.commands import text
 from dbmanage.commands import writing
+from dbmanage.db import database
 
 if typing.TYPE_CHECKING:
     from dbmanage.commands.context import Context
@@ -47,7 +48,23 @@ def upgrade(ctx: Context, result: Result, revision: str | None = None, delta: in
         result.sql = writing.offline_sql(ctx, script, 'upgrade', target)
         return
     ctx.event('upgrade.start', result, target=target)
-    writing.retried(ctx, lambda: _once(ctx, result, script, target, fresh))
+    try:
+        writing.retried(ctx, lambda: _once(ctx, result, script, target, fresh))
+    except Exception:
+        if 'planned' in result.details:
+            _left_at(ctx, result)
+        raise
+
+
+def _left_at(ctx, result):
+    """After a run that got as far as its plan failed: where it left the
+    database, read again. Best effort: the run's own error is what it
+    reports, and a revision that cannot be read is said in the details."""
+    try:
+        result.revision_after = ctx.database.heads()
+    except Exception as exc:
+        result.details['revision_after_unknown'] = 'the revision could not be read ' \
+            'again: %s' % database.one_line(exc)
 
 
 def _once(ctx, result, script, target, fresh=None):

@@ -133,6 +133,8 @@ class Journal:
         version_table = migration_context.version_table
 
         def _exec(construct, execution_options=None, multiparams=None, **kw):
+            # A revision that reflected the schema left its mark on the connection.
+            resume.errors_classified(self.conn)
             table = getattr(construct, 'table', None)
             if self.revision is None or getattr(table, 'name', None) == version_table:
                 if self.resume_at is not None:

@@ -294,13 +294,29 @@ def state(conn, construct, execution_options=None) -> str:
     """'after' or 'before' for one DDL statement; OperationFailed otherwise."""
     schema = _Schema(conn)
     hint = (execution_options or {}).get(HINT)
-    if hint:
-        return _hinted(schema, hint)
-    for kind, check in _CHECKS:
-        if isinstance(construct, kind):
-            return check(schema, construct)
+    try:
+        if hint:
+            return _hinted(schema, hint)
+        for kind, check in _CHECKS:
+            if isinstance(construct, kind):
+                return check(schema, construct)
+    finally:
+        errors_classified(conn)
     raise errors.OperationFailed(
         'cannot resume the interrupted revision: dbmanage cannot tell whether '
         'the statement %r took effect (a DDL string needs execution_options='
         '{%r: ...}); restore the backup taken before the upgrade'
         % (short_sql(construct), HINT))
+
+
+def errors_classified(conn):
+    """Let ``conn``'s errors reach oslo.db's classification again.
+
+    SQLAlchemy's MySQL reflection (``SHOW CREATE TABLE``, ``DESCRIBE``) sets
+    ``skip_user_error_events`` on the connection itself and leaves it there:
+    every later error on it would skip the engine's ``handle_error`` hook, so
+    a deadlock would stay a bare OperationalError, not a transient error the
+    retry policy reruns.
+    """
+    if conn.get_execution_options().get('skip_user_error_events'):
+        conn.execution_options(skip_user_error_events=False)
