@@ -51,6 +51,21 @@ def test_mistral_head_and_populate_rows(db_url):
     assert normalise(table_rows(db_url)) == normalise(expected)
 
 
+def test_populate_actions_registers_the_shipped_actions_only(db_url, cli):
+    inprocess.run('mistral', db_url, 'upgrade', revision='head')
+    first = inprocess.run('mistral', db_url, 'populate_actions')
+    assert first.details['populate'] == {'inserted': ['std.wait_ssh'], 'updated': [],
+                                         'unchanged': []}
+    again = inprocess.run('mistral', db_url, 'populate_actions')
+    assert again.details['populate']['unchanged'] == ['std.wait_ssh']
+    proc = cli.run('mistral', 'populate_actions', url=db_url)
+    assert (proc.returncode, proc.stdout.strip()) == (
+        0, 'Populated: inserted 0, updated 0, unchanged 1')
+    # Octavia has no actions: lbaas-db-manage offers no such command.
+    proc = cli.run('lbaas', 'populate_actions', url=db_url)
+    assert proc.returncode == 2 and "invalid choice: 'populate_actions'" in proc.stderr
+
+
 def test_populate_needs_head(cli, make_db):
     url = make_db('mysql')
     cli.run('mistral', 'upgrade', '044', url=url)
