@@ -1,11 +1,16 @@
 """``revision``: write a new revision file (on the client's side: the
 revision files are the ones this node runs)."""
+from dbmanage import errors
 from dbmanage.commands import spec
 from dbmanage.result import Result
 
 
-def revision(api, service, message=None, autogenerate=False, rev_id=None):
+def revision(api, service, message=None, autogenerate=False, rev_id=None, sql=False):
     from dbmanage.migrate import runner
+    if sql and autogenerate:
+        # As Alembic says: --sql writes the file without the database.
+        raise errors.UsageError('--sql with --autogenerate makes no sense: it compares '
+                                'with the database')
     upgrades, differences = None, None
     if autogenerate:
         found = api.compare()
@@ -32,4 +37,7 @@ COMMAND = spec.Command(
           spec.Arg('autogenerate', bool, False, flags=('--autogenerate',),
                    help='fill it with the differences between the head models and '
                         'the database'),
-          spec.Arg('rev_id', flags=('--rev-id',))))
+          spec.Arg('rev_id', flags=('--rev-id',)),
+          spec.Arg('sql', bool, False, flags=('--sql',),
+                   help='write it without reading the database (as without '
+                        '--autogenerate)')))
