@@ -92,11 +92,15 @@ def set_defaults():
     cfg.set_defaults(db_options.database_opts, **DATABASE_DEFAULTS)
 
 
+def _groups():
+    return (('database', db_options.database_opts), ('db_manage', db_manage_opts),
+            ('coordination', coordination_opts))
+
+
 def register_opts(conf=CONF):
     set_defaults()
-    conf.register_opts(db_options.database_opts, group='database')
-    conf.register_opts(db_manage_opts, group='db_manage')
-    conf.register_opts(coordination_opts, group='coordination')
+    for group, opts in _groups():
+        conf.register_opts(opts, group=group)
 
 
 def register_log_opts(conf=CONF):
@@ -143,6 +147,11 @@ def load(argv, project, prog, conf=CONF):
     try:
         conf(argv, project=project, prog=prog, version=version(),
              default_config_files=files, default_config_dirs=folders)
+        # oslo.config checks a value when it is read: read them all now, so
+        # that a bad one is a usage error before anything runs.
+        for group, opts in _groups():
+            for opt in opts:
+                conf[group][opt.dest]
     except cfg.ConfigFilesNotFoundError as exc:
         raise errors.UsageError('config file not found: %s'
                                 % ', '.join(exc.config_files))

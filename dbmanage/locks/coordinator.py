@@ -80,6 +80,9 @@ def start(url, member, lease, connect_timeout, heart=False):
     return coord
 
 
+#: The extra of dbmanage that installs a tooz back-end's client module.
+_EXTRAS = {'redis': 'redis', 'etcd3+http': 'etcd', 'etcd3+https': 'etcd'}
+
 #: tooz back-ends whose locks exclude only processes of one host.
 _ONE_HOST = {'file': 'a file lock excludes only processes of this host',
              'ipc': 'an IPC lock excludes only processes of this host'}
@@ -99,8 +102,10 @@ def refusal(url):
             warnings.simplefilter('ignore')
             next(iter(found)).load()
     except ImportError as exc:
+        extra = _EXTRAS.get(scheme)
         return ('its tooz back-end %r needs the Python module %r, which is not '
-                'installed' % (scheme, exc.name or str(exc)))
+                'installed%s' % (scheme, exc.name or str(exc),
+                                 " (pip install 'dbmanage[%s]')" % extra if extra else ''))
     return None
 
 
