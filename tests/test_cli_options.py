@@ -175,7 +175,11 @@ zmodload zsh/zpty
 zpty z zsh -f -i
 zpty -w z 'PROMPT=; RPROMPT=; autoload -U compinit; compinit -u -D'
 zpty -w z "source ${(q)1}"
-zpty -w z 'compadd () { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a hits; builtin compadd -A hits "$@"; print -rl -- "H""IT:"${^hits}; }'
+# compadd prints what it is given (a call that only asks, -O/-A/-D, is passed on).
+zpty -w z 'compadd () {
+  if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi
+  local -a hits; builtin compadd -A hits "$@"; print -rl -- "H""IT:"${^hits}
+}'
 zpty -n -w z "$2"$'\t'
 zpty -w z $'\nprint END''OF''LIST'
 local line
