@@ -8,7 +8,9 @@ one line. Absent modules are simulated in the programs' own processes: a
 import ast
 import configparser
 import re
+import subprocess
 import sys
+import tarfile
 from importlib import metadata
 
 import pytest
@@ -138,3 +140,23 @@ def test_every_imported_module_is_declared():
                   if not owners & declared}
     assert undeclared == {}
 
+
+# -- the source distribution --------------------------------------------------------
+
+def test_the_sdist_holds_the_tests_their_data_and_the_deployment_files(tmp_path):
+    proc = subprocess.run([sys.executable, '-m', 'build', '--sdist', '--no-isolation',
+                           '--outdir', str(tmp_path), str(conftest.ROOT)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    sdist, = tmp_path.glob('dbmanage-*.tar.gz')
+    with tarfile.open(sdist) as tar:
+        names = {name.split('/', 1)[1] for name in tar.getnames() if '/' in name}
+    wanted = {'tox.ini', 'MANIFEST.in', 'Dockerfile', 'etc/dbmanage.conf.sample',
+              'etc/dbmanage-agent.service', 'etc/dbmanage.sysusers',
+              'tests/data/upstream_cli_options.json', 'tests/data/README.md',
+              'tests/tools/galera.sh', 'tools/cli_options.py', 'docs/deployment.md',
+              'deploy/kubernetes/upgrade-job.yaml', '.ci/run'}
+    assert wanted - names == set()
+    assert {n for n in names if n.startswith('tests/data/')} >= {
+        'tests/data/' + p.name for p in conftest.DATA.iterdir()}
+    assert not [n for n in names if '__pycache__' in n or n.endswith('.pyc')]
