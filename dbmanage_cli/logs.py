@@ -20,11 +20,19 @@ ELSEWHERE = ('log_config_append', 'log_file', 'log_dir', 'use_syslog', 'use_jour
              'use_json')
 
 
-def elsewhere(conf):
+def setup(conf, prog, load):
+    """``load()`` reads the command line and configuration (again)."""
+    if _elsewhere(conf):
+        _through_oslo_log(conf, prog, load)
+    else:
+        _one_line(prog, conf.debug)
+
+
+def _elsewhere(conf):
     return any(conf[name] for name in ELSEWHERE)
 
 
-def one_line(prog, debug):
+def _one_line(prog, debug):
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(prog + ': %(message)s'))
     masking.install_log_filter(handler)
@@ -40,9 +48,8 @@ def one_line(prog, debug):
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def through_oslo_log(conf, prog, load):
-    """Logging as oslo.log's options say; ``load()`` reads the command line
-    and configuration again."""
+def _through_oslo_log(conf, prog, load):
+    """Logging as oslo.log's options say."""
     from oslo_log import log as oslo_log
     # Its register_options also records the configuration that its
     # formatters read (a logging config file's ContextFormatter does); it
@@ -69,10 +76,3 @@ def _handlers():
         found for found in logging.Logger.manager.loggerDict.values()
         if isinstance(found, logging.Logger)]
     return {handler for found in loggers for handler in found.handlers}
-
-
-def setup(conf, prog, load):
-    if elsewhere(conf):
-        through_oslo_log(conf, prog, load)
-    else:
-        one_line(prog, conf.debug)

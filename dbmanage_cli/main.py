@@ -85,13 +85,6 @@ def dispatch(api, service, parsed):
 
 def _configure(service, argv):
     """Read the command line and the configuration; set up logging."""
-    CONF.register_cli_opts(cli_opts(service))
-    config.register_log_opts(CONF)
-    shell = completion.wanted(argv)
-    if shell:
-        print(completion.script(shell, service.program, completion.parser(CONF, service)))
-        raise SystemExit(0)
-
     def load():
         config.load(argv, project=service.config_search, prog=service.program)
     load()
@@ -103,6 +96,12 @@ def run(service_name, argv=None):
     argv = sys.argv[1:] if argv is None else argv
     try:
         service = services.get(service_name)
+        CONF.register_cli_opts(cli_opts(service))
+        config.register_log_opts(CONF)
+        shell = completion.wanted(argv)
+        if shell:
+            print(completion.script(shell, service.program, completion.parser(CONF, service)))
+            return 0
         _configure(service, argv)
     except errors.DbManageError as exc:
         print('%s-db-manage: error: %s' % (service_name,
