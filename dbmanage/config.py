@@ -147,11 +147,7 @@ def load(argv, project, prog, conf=CONF):
     try:
         conf(argv, project=project, prog=prog, version=version(),
              default_config_files=files, default_config_dirs=folders)
-        # oslo.config checks a value when it is read: read them all now, so
-        # that a bad one is a usage error before anything runs.
-        for group, opts in _groups():
-            for opt in opts:
-                conf[group][opt.dest]
+        _check_values(conf)
     except cfg.ConfigFilesNotFoundError as exc:
         raise errors.UsageError('config file not found: %s'
                                 % ', '.join(exc.config_files))
@@ -164,6 +160,18 @@ def load(argv, project, prog, conf=CONF):
         raise errors.UsageError('cannot read config file %s: %s'
                                 % (exc.filename, exc.strerror))
     return conf
+
+
+def _check_values(conf):
+    """oslo.config checks a value when it is read: read them all now, so
+    that a bad one is a usage error before anything runs."""
+    for group, opts in _groups():
+        for opt in opts:
+            try:
+                conf[group][opt.dest]
+            except cfg.ConfigFileValueError as exc:
+                raise errors.UsageError('invalid value of [%s] %s: %s' % (
+                    group, opt.dest, str(exc).rpartition('is not valid: ')[2]))
 
 
 def sources(conf=CONF):
