@@ -2,27 +2,32 @@
 
 oslo.messaging only works with the global ``cfg.CONF``, so every program of
 the project (both CLIs and the agent) registers its options there.
+
+``[database]`` holds oslo.db's options, as in the services' own files;
+``database.Options`` says which of them a migration honours. oslo.log's
+options are registered from its option lists: importing its logging module
+would cost every command 40 ms, and only the programs that log through it
+need that (``oslo_log.log.setup``).
 """
 from __future__ import annotations
 
 import glob
+from importlib import metadata
 import os
 import socket
 
 from oslo_config import cfg
+from oslo_db import options as db_options
+from oslo_log import _options as log_options
 
 from dbmanage import errors
 
 CONF = cfg.CONF
 
-database_opts = [
-    cfg.StrOpt('connection', secret=True,
-               help='SQLAlchemy URL of the service database. Required in '
-                    'any configuration file, except with use_agent; only '
-                    'with no configuration file at all the CLI uses an '
-                    'embedded SQLite file in the current folder '
-                    '(<service>.sqlite).'),
-]
+#: Where a migration's defaults differ from oslo.db's, which are made for a
+#: service's own sessions: the upstream migration tools connect with the
+#: server's SQL mode and report an unreachable server at once.
+DATABASE_DEFAULTS = {'mysql_sql_mode': None, 'max_retries': 0}
 
 db_manage_opts = [
     cfg.StrOpt('service', default='mistral',
@@ -88,23 +93,68 @@ coordination_opts = [
 ]
 
 
+def set_defaults():
+    """dbmanage's defaults of oslo.db's options (also the entry point that
+    gives oslo-config-generator the same defaults)."""
+    cfg.set_defaults(db_options.database_opts, **DATABASE_DEFAULTS)
+
+
+def _groups():
+    return (('database', db_options.database_opts), ('db_manage', db_manage_opts),
+            ('coordination', coordination_opts))
+
+
 def register_opts(conf=CONF):
-    conf.register_opts(database_opts, group='database')
-    conf.register_opts(db_manage_opts, group='db_manage')
-    conf.register_opts(coordination_opts, group='coordination')
+    set_defaults()
+    for group, opts in _groups():
+        conf.register_opts(opts, group=group)
+
+
+def register_log_opts(conf=CONF):
+    """oslo.log's options, command-line ones included, as
+    ``oslo_log.log.register_options`` registers them."""
+    conf.register_cli_opts(log_options.common_cli_opts)
+    conf.register_cli_opts(log_options.logging_cli_opts)
+    conf.register_opts(log_options.generic_log_opts)
+    conf.register_opts(log_options.log_opts)
 
 
 def list_opts():
-    """Entry point for oslo-config-generator."""
-    return [('database', database_opts), ('db_manage', db_manage_opts),
-            ('coordination', coordination_opts)]
+    """Entry point for oslo-config-generator (``[database]`` is oslo.db's)."""
+    return [('db_manage', db_manage_opts), ('coordination', coordination_opts)]
+
+
+def version():
+    """The installed version of dbmanage."""
+    return metadata.version('dbmanage')
+
+
+def default_sources(projects, prog):
+    """(project, files, folders): the config files and folders oslo.config
+    reads by default (``/etc/<project>/<project>.conf``, ``~/.<project>/``,
+    ``~/``, ``/etc/``, and the same for ``<prog>.conf``), for the first of
+    ``projects`` that has any."""
+    for project in projects:
+        files = cfg.find_config_files(project=project, prog=prog)
+        folders = cfg.find_config_dirs(project=project, prog=prog)
+        if files or folders:
+            return project, files, folders
+    return projects[0], [], []
 
 
 def load(argv, project, prog, conf=CONF):
-    """Parse the command line and config files; one-line errors for both."""
+    """Parse the command line and config files; one-line errors for both.
+
+    ``project``: the oslo.config project, or an ordered tuple of them whose
+    default config files may serve (``default_sources``).
+    """
     register_opts(conf)
+    projects = (project,) if isinstance(project, str) else tuple(project)
+    project, files, folders = default_sources(projects, prog)
     try:
-        conf(argv, project=project, prog=prog)
+        conf(argv, project=project, prog=prog, version=version(),
+             default_config_files=files, default_config_dirs=folders)
+        _check_values(conf)
     except cfg.ConfigFilesNotFoundError as exc:
         raise errors.UsageError('config file not found: %s'
                                 % ', '.join(exc.config_files))
@@ -117,6 +167,18 @@ def load(argv, project, prog, conf=CONF):
         raise errors.UsageError('cannot read config file %s: %s'
                                 % (exc.filename, exc.strerror))
     return conf
+
+
+def _check_values(conf):
+    """oslo.config checks a value when it is read: read them all now, so
+    that a bad one is a usage error before anything runs."""
+    for group, opts in _groups():
+        for opt in opts:
+            try:
+                conf[group][opt.dest]
+            except cfg.ConfigFileValueError as exc:
+                raise errors.UsageError('invalid value of [%s] %s: %s' % (
+                    group, opt.dest, str(exc).rpartition('is not valid: ')[2]))
 
 
 def sources(conf=CONF) -> list[str]:

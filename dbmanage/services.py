@@ -26,6 +26,14 @@ class Service:
     project: str               # oslo.config project: /etc/<project>/<project>.conf
     package: str               # package holding versions/, models.py, populate.py
     sequential_ids: bool = False   # new revision ids continue 001, 002, ...
+    #: The oslo.config projects whose default config files serve the
+    #: service, in order: the first with a file in oslo.config's default
+    #: places is read. Empty: ``project`` alone.
+    config_projects: tuple = ()
+
+    @property
+    def config_search(self):
+        return self.config_projects or (self.project,)
 
     @property
     def folder(self):

@@ -17,6 +17,8 @@ from dbmanage import errors
 from dbmanage import masking
 from dbmanage import services
 from dbmanage_agent import rpcapi
+from dbmanage_cli import completion
+from dbmanage_cli import logs
 from dbmanage_cli import output
 
 CONF = config.CONF
@@ -50,32 +52,10 @@ def cli_opts(service):
         cfg.SubCommandOpt('command', title='Commands', handler=_parsers(service)),
         cfg.BoolOpt('json', default=False,
                     help='print one JSON object with the full result'),
-        cfg.BoolOpt('debug', short='d', default=False,
-                    help='log details and tracebacks to stderr'),
         cfg.BoolOpt('use-agent', default=None,
                     help='send the command to the dbmanage agent '
                          '(overrides [db_manage] use_agent)'),
     ]
-
-
-def _setup_logging(prog, debug):
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(prog + ': %(message)s'))
-    masking.install_log_filter(handler)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if debug else logging.WARNING)
-    if not debug:
-        # Alembic's INFO lines repeat what the result reports; the broker
-        # clients log every reconnect attempt, and the CLI's own deadline
-        # turns those into one line.
-        logging.getLogger('alembic').setLevel(logging.WARNING)
-        # oslo.db logs a database error no filter of its own names ("DBAPIError
-        # exception wrapped.") as a warning with its traceback: the error the
-        # command reports in one line.
-        logging.getLogger('oslo_db.sqlalchemy.exc_filters').setLevel(logging.ERROR)
-        for name in ('oslo.messaging', 'oslo_messaging', 'kombu', 'amqp', 'tooz'):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _api(service):
@@ -103,19 +83,31 @@ def dispatch(api, service, parsed):
     return getattr(api, command.name)(**args)
 
 
+def _configure(service, argv):
+    """Read the command line and the configuration; set up logging."""
+    def load():
+        config.load(argv, project=service.config_search, prog=service.program)
+    load()
+    logs.setup(CONF, service.program, load)
+
+
 def run(service_name, argv=None):
     """Run one command; return its exit code."""
     argv = sys.argv[1:] if argv is None else argv
     try:
         service = services.get(service_name)
         CONF.register_cli_opts(cli_opts(service))
-        config.load(argv, project=service.project, prog=service.program)
+        config.register_log_opts(CONF)
+        shell = completion.wanted(argv)
+        if shell:
+            print(completion.script(shell, service.program, completion.parser(CONF, service)))
+            return 0
+        _configure(service, argv)
     except errors.DbManageError as exc:
         print('%s-db-manage: error: %s' % (service_name,
                                            masking.scrub(exc.message)),
               file=sys.stderr)
         return exc.exit_code
-    _setup_logging(service.program, CONF.debug)
     try:
         result = dispatch(_api(service), service, CONF.command)
     except errors.DbManageError as exc:

@@ -140,7 +140,9 @@ SHOW_IMPORTS = '''
 import json, sys
 from dbmanage_cli import main
 code = main.run(sys.argv[1], sys.argv[2:])
-print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules}
+# oslo.db's option declarations are the [database] options (no SQLAlchemy).
+print(json.dumps([code, sorted({m.split('.')[0]
+                                for m in set(sys.modules) - {'oslo_db', 'oslo_db.options'}}
                                & {'alembic', 'sqlalchemy', 'oslo_db'})]))
 '''
 

@@ -19,7 +19,8 @@ def upgrade():
 %s    op.execute('INSERT INTO dbm_failing (id, v) VALUES (1, NULL)')
 '''
 # Before failing, make the revision unreadable (MySQL commits DDL at once).
-UNREADABLE = "    op.execute('ALTER TABLE alembic_version CHANGE version_num v VARCHAR(32) NOT NULL')\n"
+UNREADABLE = ("    op.execute('ALTER TABLE alembic_version CHANGE version_num v "
+              "VARCHAR(32) NOT NULL')\n")
 
 
 def _at_044_with_a_failing_046(cli, make_db, chain_copy, backend, before=''):

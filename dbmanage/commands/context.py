@@ -25,12 +25,14 @@ class Context:
     fresh_install: str = 'baseline'   # or 'chain': see migrate.baseline
     #: Before an upgrade, compare the tables it changes with the current revision.
     preflight: bool = True
+    #: The ``[database]`` options that change how it connects.
+    database_options: database.Options = database.Options()
     #: ``emit(event_type, payload)`` receives start/revision/end/error events.
     emit: typing.Callable | None = None
 
     def __post_init__(self):
         self.database = database.Database(self.url, self.connect_timeout, self.embedded,
-                                          self.missing)
+                                          self.missing, self.database_options)
 
     @classmethod
     def from_config(cls, conf, service, emit=None):
@@ -55,7 +57,8 @@ class Context:
                    connect_timeout=conf.db_manage.connect_timeout,
                    retry_attempts=conf.db_manage.retry_attempts,
                    fresh_install=conf.db_manage.fresh_install,
-                   preflight=conf.db_manage.preflight, emit=emit)
+                   preflight=conf.db_manage.preflight,
+                   database_options=database.Options.of(conf.database), emit=emit)
 
     def lock_settings(self) -> locks.Settings:
         return locks.Settings(name=self.service.lock_name, database=self.database.name,

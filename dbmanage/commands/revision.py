@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import typing
 
+from dbmanage import errors
 from dbmanage.commands import spec
 from dbmanage.result import Result
 
 if typing.TYPE_CHECKING:
-    from dbmanage.result import Result
     from dbmanage.services import Service
 
 
 def revision(api, service: Service, message: str | None = None, autogenerate: bool = False,
-             rev_id: str | None = None):
+             rev_id: str | None = None, sql: bool = False):
     from dbmanage.migrate import runner
+    if sql and autogenerate:
+        # As Alembic says: --sql writes the file without the database.
+        raise errors.UsageError('--sql with --autogenerate makes no sense: it compares '
+                                'with the database')
     upgrades, differences = None, None
     if autogenerate:
         found = api.compare()
@@ -41,4 +45,7 @@ COMMAND = spec.Command(
           spec.Arg('autogenerate', bool, False, flags=('--autogenerate',),
                    help='fill it with the differences between the head models and '
                         'the database'),
-          spec.Arg('rev_id', flags=('--rev-id',))))
+          spec.Arg('rev_id', flags=('--rev-id',)),
+          spec.Arg('sql', bool, False, flags=('--sql',),
+                   help='write it without reading the database (as without '
+                        '--autogenerate)')))

@@ -27,16 +27,17 @@ class DriverError(Exception):
 class Direct:
     """Opens connections to one URL with its dialect's driver."""
 
-    def __init__(self, dialect, parts, timeout):
+    def __init__(self, dialect, parts, timeout, session=None):
         self.dialect, self.parts = dialect, parts
         self.timeout = max(1, int(timeout))
+        self.session = session or {}
 
     @property
     def database(self):
         return self.parts.database
 
     def connect(self, autocommit=True):
-        return self.dialect.connect(self.parts, self.timeout, autocommit)
+        return self.dialect.connect(self.parts, self.timeout, autocommit, **self.session)
 
     def errors(self):
         return self.dialect.errors()
@@ -45,15 +46,21 @@ class Direct:
         return self.dialect.missing_table(exc)
 
 
-def direct(url: str, connect_timeout: float):
+def direct(url: str, connect_timeout: float, options=None):
     """A Direct for ``url`` if its driver can be used directly, else None.
 
-    A malformed URL raises UsageError naming the masked URL; a backend
-    dbmanage does not support, too.
+    ``options`` (``database.Options``): the ``[database]`` options, which
+    the connections honour; one the driver cannot honour by itself (logging
+    statements) leaves the URL to SQLAlchemy. A malformed URL raises
+    UsageError naming the masked URL; a backend dbmanage does not support,
+    too.
     """
     parts = urls.split(url)
     dialect = dialects.named(parts.backend)
-    return Direct(dialect, parts, connect_timeout) if dialect.direct(parts) else None
+    if not dialect.direct(parts) or (options is not None and options.logs_statements):
+        return None
+    session = dialect.session_args(options) if options is not None else {}
+    return Direct(dialect, parts, connect_timeout, session)
 
 
 def query(conn, statement: str, params=None):

@@ -17,8 +17,8 @@ QUERY = 'SELECT version_num FROM alembic_version'
 class Reader:
     """Reads the revision(s) recorded in one database."""
 
-    def __init__(self, url, connect_timeout):
-        self._backend = driver.direct(url, connect_timeout)
+    def __init__(self, url, connect_timeout, options=None):
+        self._backend = driver.direct(url, connect_timeout, options)
         self._conn = None
         self._lock = threading.Lock()
 

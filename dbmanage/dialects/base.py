@@ -12,6 +12,8 @@ import functools
 import importlib
 import time
 
+from dbmanage import errors
+
 
 class Dialect:
     #: SQLAlchemy's name of the dialect, as ``connection.dialect.name`` says.
@@ -22,6 +24,9 @@ class Dialect:
     backends: tuple = ()
     #: The DB-API driver this dialect opens connections with by itself.
     driver: str | None = None
+    #: The driver's module, and the extra of dbmanage that installs it.
+    module: str | None = None
+    extra: str | None = None
     #: Does DDL join the transaction? Without it (MySQL) a revision commits
     #: statement by statement, and crash safety needs the journal.
     transactional_ddl: bool = True
@@ -43,9 +48,23 @@ class Dialect:
         (the URL's driver is ours and it carries no driver options)?"""
         return False
 
-    def connect(self, parts, timeout: float, autocommit: bool = True):
-        """A DB-API connection to the URL ``parts`` (``urls.Parts``)."""
+    def connect(self, parts, timeout: float, autocommit: bool = True, **session):
+        """A DB-API connection to the URL ``parts`` (``urls.Parts``), with
+        the driver arguments of ``session_args``."""
         raise NotImplementedError
+
+    def session_args(self, options) -> dict:
+        """The driver's connect() arguments that honour the ``[database]``
+        options (``database.Options``) on every session."""
+        return {}
+
+    def missing_driver(self, exc):
+        """A UsageError naming the extra that installs the driver, if the
+        ModuleNotFoundError ``exc`` is the driver's absence; else None."""
+        if self.extra and exc.name == self.module:
+            return errors.UsageError("the %s driver %s is not installed: pip install "
+                                     "'dbmanage[%s]'" % (self.title, self.module, self.extra))
+        return None
 
     def errors(self) -> type:
         """The driver's base error class."""

@@ -88,6 +88,9 @@ def start(url: str, member, lease, connect_timeout: float, heart=False) -> None:
     return coord
 
 
+#: The extra of dbmanage that installs a tooz back-end's client module.
+_EXTRAS = {'redis': 'redis', 'etcd3+http': 'etcd', 'etcd3+https': 'etcd'}
+
 #: tooz back-ends whose locks exclude only processes of one host.
 _ONE_HOST = {'file': 'a file lock excludes only processes of this host',
              'ipc': 'an IPC lock excludes only processes of this host'}
@@ -107,8 +110,10 @@ def refusal(url: str) -> str | None:
             warnings.simplefilter('ignore')
             next(iter(found)).load()
     except ImportError as exc:
+        extra = _EXTRAS.get(scheme)
         return ('its tooz back-end %r needs the Python module %r, which is not '
-                'installed' % (scheme, exc.name or str(exc)))
+                'installed%s' % (scheme, exc.name or str(exc),
+                                 " (pip install 'dbmanage[%s]')" % extra if extra else ''))
     return None
 
 

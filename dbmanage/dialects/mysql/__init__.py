@@ -9,6 +9,8 @@ class Dialect(base.Dialect):
     title = 'MySQL/MariaDB'
     backends = ('mysql', 'mariadb')
     driver = 'pymysql'
+    module = 'pymysql'
+    extra = 'mysql'
     transactional_ddl = False
     connect_timeout_arg = 'connect_timeout'
     list_tables = 'SHOW TABLES'
@@ -18,15 +20,19 @@ class Dialect(base.Dialect):
     def direct(self, parts):
         return parts.driver == self.driver and set(parts.query) <= {'charset'}
 
-    def connect(self, parts, timeout: float, autocommit: bool = True):
+    def connect(self, parts, timeout: float, autocommit: bool = True, **session):
         from dbmanage.dialects.mysql import tls
         kwargs = dict(host=parts.host or 'localhost', port=parts.port or 3306,
                       user=parts.username, password=parts.password or '',
                       database=parts.database, connect_timeout=timeout,
-                      autocommit=autocommit)
+                      autocommit=autocommit, **session)
         if 'charset' in parts.query:
             kwargs['charset'] = parts.query['charset']
         return tls.connect(**kwargs)
+
+    def session_args(self, options):
+        # PyMySQL sets it right after connecting, before anything else runs.
+        return {'sql_mode': options.mysql_sql_mode} if options.mysql_sql_mode else {}
 
     def errors(self):
         import pymysql

@@ -9,6 +9,8 @@ class Dialect(base.Dialect):
     title = 'PostgreSQL'
     backends = ('postgresql',)
     driver = 'psycopg2'
+    module = 'psycopg2'
+    extra = 'postgresql'
     connect_timeout_arg = 'connect_timeout'
     list_tables = 'SELECT tablename FROM pg_tables WHERE schemaname = current_schema()'
     now = {'utc': "date_trunc('second', timezone('utc', now()))",
@@ -17,7 +19,7 @@ class Dialect(base.Dialect):
     def direct(self, parts):
         return parts.driver == self.driver and not parts.query
 
-    def connect(self, parts, timeout: float, autocommit: bool = True):
+    def connect(self, parts, timeout: float, autocommit: bool = True, **session):
         import psycopg2
         conn = psycopg2.connect(host=parts.host, port=parts.port, user=parts.username,
                                 password=parts.password, dbname=parts.database,

@@ -17,7 +17,7 @@ class Dialect(base.Dialect):
     def direct(self, parts):
         return parts.driver in (None, self.driver) and not parts.query
 
-    def connect(self, parts, timeout: float, autocommit: bool = True):
+    def connect(self, parts, timeout: float, autocommit: bool = True, **session):
         # Never the driver's implicit transactions: it would commit before
         # DDL. Writers say BEGIN themselves (``begin``), as the engine's
         # connections do.
