@@ -64,6 +64,23 @@ db_manage_opts = [
                      'pending revisions change with what the current revision '
                      'says, and stops with exit code 9 naming the first '
                      'difference (verify lists them all). False skips the check.'),
+    cfg.StrOpt('online', default='auto', choices=['never', 'auto', 'always'],
+               help='How upgrade treats large tables while services keep writing '
+                    '(docs/operations.md, "Online upgrades"): "auto" runs data '
+                    'steps in short batches and changes tables without blocking '
+                    'writes (a shadow copy where the server cannot) for tables of '
+                    'at least online_rows rows; "always" does so for every '
+                    'table; "never" runs every statement as it is. upgrade '
+                    '--online means "always" for that run.'),
+    cfg.IntOpt('online_rows', default=20000, min=0,
+               help='The row count (the server\'s estimate) from which "auto" '
+                    'upgrades a table online.'),
+    cfg.IntOpt('online_batch', default=1000, min=1,
+               help='Rows per batch of an online data step or table copy.'),
+    cfg.FloatOpt('online_lock_wait', default=1.0, min=0.1,
+                 help='Seconds an online DDL statement waits for a table lock '
+                      'before it lets the writers queued behind it go first and '
+                      'tries again.'),
     cfg.BoolOpt('use_agent', default=False,
                 help='Send commands to the dbmanage agent over RPC instead '
                      'of running them here; needs only transport_url.'),

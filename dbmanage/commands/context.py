@@ -6,6 +6,7 @@ from dbmanage import config
 from dbmanage import locks
 from dbmanage import masking
 from dbmanage.db import database
+from dbmanage.migrate import online
 
 
 @dataclasses.dataclass
@@ -25,12 +26,16 @@ class Context:
     fresh_install: str = 'baseline'   # or 'chain': see migrate.baseline
     #: Before an upgrade, compare the tables it changes with the current revision.
     preflight: bool = True
+    #: How upgrade treats large tables (``migrate.online.Settings``).
+    online: typing.Any = None
     #: The ``[database]`` options that change how it connects.
     database_options: database.Options = database.Options()
     #: ``emit(event_type, payload)`` receives start/revision/end/error events.
     emit: typing.Callable | None = None
 
     def __post_init__(self):
+        if self.online is None:
+            self.online = online.Settings()
         self.database = database.Database(self.url, self.connect_timeout, self.embedded,
                                           self.missing, self.database_options)
 
@@ -58,6 +63,9 @@ class Context:
                    retry_attempts=conf.db_manage.retry_attempts,
                    fresh_install=conf.db_manage.fresh_install,
                    preflight=conf.db_manage.preflight,
+                   online=online.Settings(conf.db_manage.online, conf.db_manage.online_rows,
+                                          conf.db_manage.online_batch,
+                                          conf.db_manage.online_lock_wait),
                    database_options=database.Options.of(conf.database), emit=emit)
 
     def lock_settings(self) -> locks.Settings:

@@ -33,10 +33,13 @@ def _target(revision, delta):
 
 
 def upgrade(ctx: Context, result: Result, revision: str | None = None, delta: int | None = None,
-            sql: bool = False) -> None:
+            sql: bool = False, online: bool = False) -> None:
     """Bring the database up to ``revision`` (or ``--delta`` steps)."""
     from dbmanage.migrate import baseline
     target = _target(revision, delta)
+    if sql and online:
+        raise errors.UsageError('--online changes how statements run, not which: '
+                                'leave it out with --sql')
     fresh = None
     if not sql and ctx.fresh_install == 'baseline':
         fresh = baseline.candidate(ctx.service, ctx.database.url, target)
@@ -49,7 +52,7 @@ def upgrade(ctx: Context, result: Result, revision: str | None = None, delta: in
         return
     ctx.event('upgrade.start', result, target=target)
     try:
-        writing.retried(ctx, lambda: _once(ctx, result, script, target, fresh))
+        writing.retried(ctx, lambda: _once(ctx, result, script, target, fresh, online))
     except Exception:
         if 'planned' in result.details:
             _left_at(ctx, result)
@@ -67,7 +70,7 @@ def _left_at(ctx, result):
             'again: %s' % database.one_line(exc)
 
 
-def _once(ctx, result, script, target, fresh=None):
+def _once(ctx, result, script, target, fresh=None, online=False):
     from dbmanage.chain import scripts
     from dbmanage.migrate import baseline
     from dbmanage.migrate import runner
@@ -86,8 +89,32 @@ def _once(ctx, result, script, target, fresh=None):
         # Also with nothing planned: a journal left by a finished run goes.
         runner.upgrade(conn, ctx.service, plan[-1].revision if plan else None,
                        on_applied=applied, before_revision=hold.check,
-                       before_statement=hold.fence)
+                       before_statement=hold.fence,
+                       online=_online(ctx, result, conn, online) if plan else None)
         result.revision_after = runner.current_heads(conn)
+
+
+def _online(ctx, result, conn, forced):
+    """The run's ``migrate.online.Online``; its chunked work is reported as
+    ``upgrade.progress`` events and kept in the result's details."""
+    import dataclasses
+
+    from dbmanage.migrate import online
+    settings = ctx.online
+    if forced:
+        settings = dataclasses.replace(settings, mode='always')
+    if settings.mode == 'never':
+        return None
+    dialect = ctx.database.dialect
+    result.details['online'] = {'mode': settings.mode, 'tables': []}
+    if dialect.online.NOTE:
+        result.details['online']['note'] = dialect.online.NOTE
+
+    def report(progress, final):
+        if final:
+            result.details['online']['tables'].append(progress)
+        ctx.event('upgrade.progress', result, final=final, **progress)
+    return online.Online(conn, dialect, settings, report)
 
 
 def _resuming(ctx, conn):
@@ -167,4 +194,8 @@ def render(result: Result, verbose: bool) -> str:
 
 
 COMMAND = spec.Command('upgrade', 'upgrade the database', upgrade, writes=True,
-                       args=spec.revision_args(relative=True), render=render)
+                       args=spec.revision_args(relative=True) + (
+                           spec.Arg('online', bool, False, flags=('--online',),
+                                    help='upgrade every table online, whatever its size '
+                                         '([db_manage] online = always for this run)'),),
+                       render=render)

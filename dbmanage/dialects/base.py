@@ -102,6 +102,11 @@ class Dialect:
         return importlib.import_module(type(self).__module__ + '.plan')
 
     @functools.cached_property
+    def online(self):
+        """The module of this dialect's ``--online`` ways (``migrate.online``)."""
+        return importlib.import_module(type(self).__module__ + '.online')
+
+    @functools.cached_property
     def schema(self):
         """The module that reads this dialect's live schema (``tables``)."""
         return importlib.import_module(type(self).__module__ + '.schema')

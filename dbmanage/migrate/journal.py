@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 
 import sqlalchemy as sa
@@ -49,8 +50,10 @@ class Interrupted:
     revision: str
     steps_done: int
     digest: str | None = dataclasses.field(default=None, compare=False)
-    #: The table has no digest column yet.
-    legacy: bool = dataclasses.field(default=False, compare=False)
+    #: Columns an older dbmanage's table lacks.
+    missing: tuple = dataclasses.field(default=(), compare=False)
+    #: How far the batches of an online data step got: (pass, last key).
+    batch_key: tuple | None = dataclasses.field(default=None, compare=False)
 
 
 def read(conn):
@@ -60,8 +63,14 @@ def read(conn):
     row = conn.execute(sa.text('SELECT * FROM %s' % TABLE)).mappings().first()
     if row is None:
         return None
+    batch_key = row.get('batch_key')
     return Interrupted(row['revision'], row['steps_done'], row.get('digest'),
-                       legacy='digest' not in row)
+                       missing=tuple(c for c in _LATER_COLUMNS if c not in row),
+                       batch_key=tuple(json.loads(batch_key)) if batch_key else None)
+
+
+#: Columns added to the table after its first release, with their type.
+_LATER_COLUMNS = {'digest': 'CHAR(16) NULL', 'batch_key': 'VARCHAR(512) NULL'}
 
 
 def digest(script, revision: str | None) -> str:
@@ -88,11 +97,14 @@ class Journal:
     last one. ``skipped`` lists what a resumed revision did not run again.
     """
 
-    def __init__(self, conn, script, current, plan, before_statement=None):
+    def __init__(self, conn, script, current, plan, before_statement=None, online=None):
         self.conn = conn
         #: ``before_statement(what)`` runs before every statement this run
         #: sends (the lock's fence); raising there stops the run.
         self.before_statement = before_statement or (lambda what: None)
+        #: ``migrate.online.Online`` of an online run, or None.
+        self.online = online
+        self.resume_key = None
         self.revision = None
         self.steps = 0
         self.created = False
@@ -101,7 +113,7 @@ class Journal:
         self.script = script
         self._last_done = None   # the last DDL statement a resume skipped
         found = read(conn)
-        self.legacy = found is not None and found.legacy
+        self.missing = found.missing if found is not None else ()
         if found is None:
             self.interrupted = None
             return
@@ -164,8 +176,16 @@ class Journal:
                     self.skipped.append(resume.short_sql(construct))
                     self._count(step + 1)
                     return None
-            self.before_statement('statement %d of revision %s' % (step + 1, self.revision))
-            result = original(construct, execution_options, multiparams, **kw)
+            if self.online is None:
+                self.before_statement('statement %d of revision %s' % (step + 1, self.revision))
+                result = original(construct, execution_options, multiparams, **kw)
+            else:
+                resume_key, self.resume_key = self.resume_key, None
+                result = self.online.execute(
+                    construct, lambda c: original(c, execution_options, multiparams, **kw),
+                    lambda what: self.before_statement('%s (statement %d of revision %s)'
+                                                       % (what, step + 1, self.revision)),
+                    record=self._record_batch, resume_key=resume_key)
             self._count(step + 1)
             return result
         impl._exec = _exec
@@ -202,34 +222,41 @@ class Journal:
                 % (self.revision, TABLE, counted, resume.short_sql(construct), TABLE))
 
     def _count(self, steps_done):
-        self.conn.execute(sa.text('UPDATE %s SET steps_done = :n' % TABLE),
+        self.conn.execute(sa.text('UPDATE %s SET steps_done = :n, batch_key = NULL' % TABLE),
                           {'n': steps_done})
+
+    def _record_batch(self, key):
+        """Commits with the batch it follows."""
+        self.conn.execute(sa.text('UPDATE %s SET batch_key = :k' % TABLE),
+                          {'k': json.dumps(list(key))})
 
     def start(self, revision: str | None) -> None:
         """Revision ``revision`` is about to start."""
         self.revision, self.steps = revision, 0
         if self.interrupted is not None and self.interrupted.revision == revision:
             self.resume_at = self.interrupted.steps_done
+            self.resume_key = self.interrupted.batch_key
             self.interrupted = None
             return
         self.resume_at = None
         mark = {'r': revision, 'd': digest(self.script, revision)}
-        if self.legacy:
-            self.conn.execute(sa.text('ALTER TABLE %s ADD COLUMN digest CHAR(16) NULL' % TABLE))
-            self.legacy = False
+        for column in self.missing:
+            self.conn.execute(sa.text('ALTER TABLE %s ADD COLUMN %s %s'
+                                      % (TABLE, column, _LATER_COLUMNS[column])))
+        self.missing = ()
         if not self.created:
             # A primary key, as Galera and sql_require_primary_key want.
             self.conn.execute(sa.text(
                 'CREATE TABLE IF NOT EXISTS %s (id INTEGER NOT NULL PRIMARY KEY, '
                 'revision VARCHAR(64) NOT NULL, steps_done INTEGER NOT NULL, '
-                'digest CHAR(16) NULL)' % TABLE))
+                'digest CHAR(16) NULL, batch_key VARCHAR(512) NULL)' % TABLE))
             self.conn.execute(sa.text('DELETE FROM %s' % TABLE))
             self.conn.execute(sa.text('INSERT INTO %s (id, revision, steps_done, digest) '
                                       'VALUES (1, :r, 0, :d)' % TABLE), mark)
             self.created = True
         else:
             self.conn.execute(sa.text('UPDATE %s SET revision = :r, steps_done = 0, '
-                                      'digest = :d' % TABLE), mark)
+                                      'digest = :d, batch_key = NULL' % TABLE), mark)
         # Uncommitted until the revision's first DDL (or its end): a crash
         # before that leaves the previous revision's record, which names a
         # revision already applied, so the rerun starts this one afresh.

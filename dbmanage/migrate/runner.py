@@ -11,6 +11,7 @@ share it: every one of them, offline SQL rendering included, runs under
 globals and never waits for it.
 """
 import dataclasses
+import functools
 import io
 import threading
 import time
@@ -68,7 +69,7 @@ class _Timer:
 
 
 def upgrade(conn, service, target, on_applied=None, before_revision=None,
-            before_statement=None) -> list[Applied]:
+            before_statement=None, online=None) -> list[Applied]:
     """Apply the chain up to ``target`` on ``conn``; return the Applied list.
 
     ``before_revision(revision_id)`` is called before each revision starts;
@@ -77,17 +78,20 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None,
     before every statement (the Galera lock's fence: a statement runs only
     while the lock is ours), and the run keeps a journal (``journal``) that
     resumes a revision an earlier run left half done; ``target=None`` only
-    tidies a journal a finished run could not drop.
+    tidies a journal a finished run could not drop. ``online`` (a
+    ``migrate.online.Online``) runs each statement the online way.
     """
     from alembic import command
     timer = _Timer(on_applied)
-    if not dialects.of(conn).transactional_ddl:
+    dialect = dialects.of(conn)
+    if not dialect.transactional_ddl:
         from dbmanage.migrate import journal
+        dialect.online.tidy(conn)
         script = chain.script(service)
         current = current_heads(conn)
         pending = scripts.pending(script, current, target) if target else []
         timer.journal = journal.Journal(conn, script, current, [r.revision for r in pending],
-                                        before_statement)
+                                        before_statement, online)
     if target is None:
         if timer.journal is not None:
             timer.journal.finish()
@@ -96,10 +100,17 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None,
     def announce(step):
         if before_revision:
             before_revision(step.revision.revision)
+        if online is not None:
+            online.revision = step.revision.revision
         if timer.journal is not None:
             timer.journal.start(step.revision.revision)
 
-    configured = timer.journal.install if timer.journal is not None else None
+    if timer.journal is not None:
+        configured = timer.journal.install
+    elif online is not None:
+        configured = functools.partial(_install_online, online)
+    else:
+        configured = None
     cfg = scripts.alembic_config(service, connection=conn, on_version_apply=timer,
                                  on_configured=configured, before_revision=announce)
     settle(conn)
@@ -111,6 +122,21 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None,
     if timer.journal is not None:
         timer.journal.finish()
     return timer.applied
+
+
+def _install_online(online, migration_context):
+    """Where no journal sees every statement (DDL in transactions), this does."""
+    impl = migration_context.impl
+    original = impl._exec
+    version_table = migration_context.version_table
+
+    def _exec(construct, execution_options=None, multiparams=None, **kw):
+        def run(c):
+            return original(c, execution_options, multiparams, **kw)
+        if getattr(getattr(construct, 'table', None), 'name', None) == version_table:
+            return run(construct)
+        return online.execute(construct, run, lambda what: None)
+    impl._exec = _exec
 
 
 def stamp(conn, service, revision) -> list[Applied]:

@@ -1,0 +1,402 @@
+"""``--online`` on MySQL and MariaDB (``migrate.online`` drives it).
+
+DDL asks the server for a change writers can go on through: ``LOCK=NONE``
+on a single server, ``ALGORITHM=INSTANT`` on a Galera node (where any other
+ALTER runs in total order and stalls the whole cluster for its length).
+When the server refuses, a large table changes through a shadow copy:
+
+1. ``_dbm_new_<t>`` is created from ``SHOW CREATE TABLE <t>`` (its
+   ``<t>_ibfk_N`` keys as ``_dbm_new_<t>_ibfk_N``, which the final rename
+   turns back) and the revision's statement is applied to it while empty;
+2. triggers on ``<t>`` copy every write into it, and a key-ordered copy
+   fills it in batches (each batch its own transaction, throttled on Galera's
+   flow control);
+3. the cut-over swaps the tables: on a single server, under ``LOCK TABLES``,
+   ``<t>`` is dropped and the copy renamed in its place, so the keys of other
+   tables that reference ``<t>`` by name now find the copy, exactly as the
+   plain ALTER leaves them; on Galera, where a lock does not reach the other
+   nodes, one ``RENAME TABLE`` swaps them, which needs a table no other
+   table references.
+
+A statement waits at most ``lock_wait`` seconds for the table's metadata
+lock, then gives way to the writers queued behind it and tries again.
+A run that dies inside a copy leaves ``_dbm_*`` objects that ``tidy`` takes
+away before the next run's first statement.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import time
+
+import sqlalchemy as sa
+
+LOG = logging.getLogger(__name__)
+
+batches = True
+#: Nothing to add to an online run's result.
+NOTE = None
+
+NEW, OLD = '_dbm_new_', '_dbm_old_'
+LOCK_WAIT_TIMEOUT, NOT_SUPPORTED, NOT_SUPPORTED_REASON = 1205, 1845, 1846
+#: Attempts of a statement that keeps meeting a long transaction's table lock.
+ATTEMPTS = 30
+
+_ALTER = re.compile(r'^\s*ALTER\s+TABLE\s+`?(\w+)`?\s', re.I)
+_CREATE_INDEX = re.compile(r'^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(`?\w+`?)\s+ON\s+`?(\w+)`?\s*(\(.*)$',
+                           re.I | re.S)
+_DROP_INDEX = re.compile(r'^\s*DROP\s+INDEX\s+(`?\w+`?)\s+ON\s+`?(\w+)`?\s*$', re.I)
+#: Clauses a shadow copy cannot take: key names are unique in a schema.
+_NOT_SHADOWED = re.compile(r'\bFOREIGN\s+KEY\b|\bRENAME\b|\bDROP\s+CONSTRAINT\b', re.I)
+
+
+def _code(exc) -> int | None:
+    orig = getattr(exc, 'orig', exc)
+    args = getattr(orig, 'args', ())
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def _q(name: str) -> str:
+    return '`%s`' % name.replace('`', '``')
+
+
+def _scalar(conn, sql, **params):
+    return conn.execute(sa.text(sql), params).scalar()
+
+
+def estimate_rows(conn, table: str) -> int:
+    """The server's estimate (InnoDB's statistics): no table is counted."""
+    return int(_scalar(conn, 'SELECT table_rows FROM information_schema.tables '
+                             'WHERE table_schema = DATABASE() AND table_name = :t', t=table) or 0)
+
+
+def primary_key(conn, table: str) -> list[str]:
+    rows = conn.execute(sa.text(
+        "SELECT column_name FROM information_schema.key_column_usage WHERE table_schema = "
+        "DATABASE() AND table_name = :t AND constraint_name = 'PRIMARY' "
+        "ORDER BY ordinal_position"), {'t': table})
+    return [r[0] for r in rows]
+
+
+def galera(conn) -> bool:
+    try:
+        return bool(int(_scalar(conn, 'SELECT @@global.wsrep_on') or 0))
+    except sa.exc.DBAPIError:
+        return False
+
+
+def commit(conn) -> None:
+    """Commit on the server: Alembic's transaction object stays open, as it
+    does across the implicit commits of DDL."""
+    conn.exec_driver_sql('COMMIT')
+
+
+@contextlib.contextmanager
+def batch_session(conn):
+    """READ COMMITTED while batches run: an UPDATE then locks only the rows
+    it changes, not every row it reads."""
+    try:
+        before = _scalar(conn, 'SELECT @@session.transaction_isolation')
+    except sa.exc.DBAPIError:   # MariaDB before 11.1
+        before = _scalar(conn, 'SELECT @@session.tx_isolation')
+    commit(conn)
+    conn.exec_driver_sql('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED')
+    try:
+        yield
+    finally:
+        commit(conn)
+        conn.exec_driver_sql('SET SESSION TRANSACTION ISOLATION LEVEL %s'
+                             % before.replace('-', ' '))
+
+
+_paused = {}
+
+
+def pause(conn, seconds: float) -> None:
+    """On a Galera node, wait while flow control holds the cluster back:
+    the batch just sent is what a slow node is still applying."""
+    if not galera(conn):
+        return
+    key = id(conn)
+    for _ in range(40):
+        paused = int(conn.execute(sa.text(
+            "SHOW GLOBAL STATUS LIKE 'wsrep_flow_control_paused_ns'")).first()[1] or 0)
+        queue = int(conn.execute(sa.text(
+            "SHOW GLOBAL STATUS LIKE 'wsrep_local_send_queue'")).first()[1] or 0)
+        last, _paused[key] = _paused.get(key, paused), paused
+        if paused == last and queue < 2:
+            return
+        time.sleep(min(max(seconds, 0.05) * 2, 1.0))
+
+
+# -- DDL ---------------------------------------------------------------------------
+
+
+def _sql(conn, construct) -> str:
+    if isinstance(construct, str):
+        return construct
+    return str(construct.compile(dialect=conn.dialect))
+
+
+def _as_alter(sql):
+    """(table, the statement as ALTER TABLE ...) or None."""
+    found = _ALTER.match(sql)
+    if found:
+        return found.group(1), sql.rstrip().rstrip(';')
+    found = _CREATE_INDEX.match(sql)
+    if found:
+        unique, name, table, columns = found.groups()
+        return table, 'ALTER TABLE %s ADD %sINDEX %s %s' % (_q(table), unique or '', name,
+                                                          columns.strip())
+    found = _DROP_INDEX.match(sql)
+    if found:
+        name, table = found.groups()
+        return table, 'ALTER TABLE %s DROP INDEX %s' % (_q(table), name)
+    return None
+
+
+def alter(online, construct, run, fence):
+    """Run one DDL statement of a revision online; anything else as it is."""
+    conn = online.conn
+    found = _as_alter(_sql(conn, construct))
+    if found is None or not online.large(found[0]):
+        fence('statement')
+        return run(construct)
+    table, statement = found
+    on_galera = galera(conn)
+    ask = ', ALGORITHM=INSTANT' if on_galera else ', LOCK=NONE'
+    try:
+        return _ddl(conn, statement + ask, fence, online.settings.lock_wait)
+    except sa.exc.DBAPIError as exc:
+        if _code(exc) not in (NOT_SUPPORTED, NOT_SUPPORTED_REASON):
+            raise
+        reason = str(getattr(exc, 'orig', exc)).split('Reason:')[-1].strip(' ")\'.')
+    why = _unshadowable(conn, table, statement, on_galera)
+    if why is None:
+        return _shadow(online, table, statement, fence, on_galera)
+    if on_galera and ' DROP INDEX ' in statement.upper():
+        # Metadata only, and over in moments.
+        return _ddl(conn, statement + ', LOCK=NONE', fence, online.settings.lock_wait)
+    # Worth a warning only where it blocks for long.
+    log = LOG.warning if estimate_rows(conn, table) >= online.settings.rows else LOG.info
+    log('%s: the server cannot change it without blocking writes (%s) and a shadow copy '
+        'cannot either (%s); running it as it is', table, reason, why)
+    fence('statement on %s' % table)
+    return run(construct)
+
+
+def _ddl(conn, statement, fence, lock_wait):
+    """A DDL statement that waits at most ``lock_wait`` s for its table lock, again and
+    again: waiting longer would queue every writer behind it."""
+    before = _scalar(conn, 'SELECT @@session.lock_wait_timeout')
+    conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % max(1, round(lock_wait)))
+    try:
+        for attempt in range(ATTEMPTS):
+            fence('statement: %s' % statement[:80])
+            try:
+                return conn.exec_driver_sql(statement)
+            except sa.exc.DBAPIError as exc:
+                if _code(exc) != LOCK_WAIT_TIMEOUT or attempt == ATTEMPTS - 1:
+                    raise
+                LOG.info('waiting for a table lock for %s; trying again', statement[:80])
+                time.sleep(min(0.1 * 2 ** attempt, 5.0))
+    finally:
+        conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % int(before))
+
+
+def _children(conn, table):
+    """Tables other than ``table`` whose foreign keys reference it."""
+    rows = conn.execute(sa.text(
+        'SELECT DISTINCT table_name FROM information_schema.referential_constraints '
+        'WHERE constraint_schema = DATABASE() AND referenced_table_name = :t '
+        'AND table_name <> :t'), {'t': table})
+    return [r[0] for r in rows]
+
+
+def _unshadowable(conn, table, statement, on_galera) -> str | None:
+    """Why a shadow copy cannot make this change, or None if it can."""
+    if len(NEW + table) > 64:
+        return 'its name is too long'
+    if _NOT_SHADOWED.search(statement):
+        return 'the statement names a foreign key or renames'
+    if len(primary_key(conn, table)) != 1:
+        return 'it has no one-column primary key'
+    create = _create_of(conn, table)
+    named = re.findall(r'CONSTRAINT `([^`]+)` FOREIGN KEY', create)
+    if any(not name.startswith(table + '_ibfk_') for name in named):
+        return 'it has a foreign key named by hand'
+    if _generated_keys(create):
+        # A copy would make them ordinary keys, which a later index on the same
+        # columns no longer replaces as it replaces a generated one.
+        return 'it has keys the server made for foreign keys'
+    if _scalar(conn, 'SELECT COUNT(*) FROM information_schema.triggers WHERE '
+                     'event_object_schema = DATABASE() AND event_object_table = :t', t=table):
+        return 'it has triggers'
+    if on_galera and _children(conn, table):
+        return 'other tables reference it, and on Galera no lock holds them all'
+    return None
+
+
+def _retarget(statement, table):
+    """The ALTER TABLE ``statement`` applied to ``table`` instead."""
+    found = _ALTER.match(statement)
+    start, end = found.span(1)
+    if statement[start - 1] == '`':
+        start, end = start - 1, end + 1
+    return statement[:start] + _q(table) + statement[end:]
+
+
+def _generated_keys(create):
+    """Keys that look made by the server for a foreign key: named after the
+    key's constraint or its first column, on exactly its columns."""
+    keys = dict(re.findall(r'^\s*KEY `([^`]+)` \(([^)]*)\)', create, re.M))
+    found = []
+    for name, columns in re.findall(r'CONSTRAINT `([^`]+)` FOREIGN KEY \(([^)]*)\)', create):
+        first = columns.split(',')[0].strip().strip('`')
+        found += [key for key in (name, first) if keys.get(key, '').replace(' ', '')
+                  == columns.replace(' ', '')]
+    return found
+
+
+def _create_of(conn, table):
+    return conn.execute(sa.text('SHOW CREATE TABLE %s' % _q(table))).first()[1]
+
+
+def _columns(conn, table):
+    rows = conn.execute(sa.text(
+        'SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() '
+        'AND table_name = :t ORDER BY ordinal_position'), {'t': table})
+    return [r[0] for r in rows]
+
+
+def _triggers(table):
+    return ['_dbm_%s_%s' % (kind, table)[:64] for kind in ('i', 'u', 'd')]
+
+
+def _shadow(online, table, statement, fence, on_galera):
+    from dbmanage.migrate import online as driver
+    conn = online.conn
+    new = NEW + table
+    create = _create_of(conn, table)
+    create = create.replace('CREATE TABLE %s' % _q(table), 'CREATE TABLE %s' % _q(new), 1)
+    create = create.replace('CONSTRAINT `%s_ibfk_' % table, 'CONSTRAINT `%s_ibfk_' % new)
+    create = create.replace('REFERENCES %s ' % _q(table), 'REFERENCES %s ' % _q(new))
+    commit(conn)
+    conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
+    try:
+        fence('shadow copy of %s' % table)
+        conn.exec_driver_sql(create)
+        fence('shadow copy of %s' % table)
+        conn.exec_driver_sql(_retarget(statement, new))
+    finally:
+        conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
+    pk = primary_key(conn, table)[0]
+    columns = [c for c in _columns(conn, table) if c in set(_columns(conn, new))]
+    names = ', '.join(map(_q, columns))
+    values = ', '.join('NEW.%s' % _q(c) for c in columns)
+    upsert = 'INSERT INTO %s (%s) VALUES (%s) ON DUPLICATE KEY UPDATE %s' % (
+        _q(new), names, values, ', '.join('%s = VALUES(%s)' % (_q(c), _q(c)) for c in columns))
+    insert, update, delete = _triggers(table)
+    # No REPLACE: its delete would cascade into the copy's referencing rows.
+    for name, body in ((insert, 'AFTER INSERT ON %s FOR EACH ROW %s' % (_q(table), upsert)),
+                       (update, 'AFTER UPDATE ON %s FOR EACH ROW BEGIN DELETE FROM %s WHERE '
+                                '%s = OLD.%s AND OLD.%s <> NEW.%s; %s; END'
+                                % (_q(table), _q(new), _q(pk), _q(pk), _q(pk), _q(pk), upsert)),
+                       (delete, 'AFTER DELETE ON %s FOR EACH ROW DELETE FROM %s WHERE %s = OLD.%s'
+                                % (_q(table), _q(new), _q(pk), _q(pk)))):
+        _ddl(conn, 'CREATE TRIGGER %s %s' % (_q(name), body), fence, online.settings.lock_wait)
+    progress = driver.Progress(online.revision, table, 'copy',
+                               total=estimate_rows(conn, table))
+    _copy(online, table, new, pk, names, progress, fence)
+    _cut_over(online, table, new, fence, on_galera)
+    online.copied(progress)
+
+
+def _copy(online, table, new, pk, names, progress, fence):
+    conn, size, after = online.conn, online.settings.batch, None
+    while True:
+        upper = _scalar(conn, 'SELECT %s FROM %s %s ORDER BY %s LIMIT 1 OFFSET %d' % (
+            _q(pk), _q(table), 'WHERE %s > :a' % _q(pk) if after is not None else '', _q(pk),
+            size - 1), a=after)
+        where = ' AND '.join(filter(None, (
+            '%s > :a' % _q(pk) if after is not None else None,
+            '%s <= :u' % _q(pk) if upper is not None else None))) or '1 = 1'
+        fence('copying %s' % table)
+        started = time.monotonic()
+        # Shared locks on the batch's rows: a write to one of them waits for
+        # this batch, then its trigger brings the copy up to date.
+        conn.execute(sa.text('INSERT IGNORE INTO %s (%s) SELECT %s FROM %s WHERE %s '
+                             'LOCK IN SHARE MODE' % (_q(new), names, names, _q(table), where)),
+                     {'a': after, 'u': upper})
+        commit(conn)
+        online.progressed(progress, size)
+        pause(conn, time.monotonic() - started)
+        if upper is None:
+            return
+        after = upper
+
+
+def _cut_over(online, table, new, fence, on_galera):
+    conn = online.conn
+    wait = online.settings.lock_wait
+    if on_galera:
+        old = OLD + table
+        _ddl(conn, 'RENAME TABLE %s TO %s, %s TO %s' % (_q(table), _q(old), _q(new), _q(table)),
+             fence, wait)
+        fence('dropping the old %s' % table)
+        conn.exec_driver_sql('DROP TABLE %s' % _q(old))
+        return
+    locked = [table, new] + _children(conn, table)
+    before = _scalar(conn, 'SELECT @@session.lock_wait_timeout')
+    conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % max(1, round(wait)))
+    try:
+        for attempt in range(ATTEMPTS):
+            fence('cut-over of %s' % table)
+            try:
+                conn.exec_driver_sql('LOCK TABLES %s' % ', '.join('%s WRITE' % _q(t)
+                                                                   for t in locked))
+                break
+            except sa.exc.DBAPIError as exc:
+                if _code(exc) != LOCK_WAIT_TIMEOUT or attempt == ATTEMPTS - 1:
+                    raise
+                time.sleep(min(0.1 * 2 ** attempt, 5.0))
+        try:
+            conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
+            # The triggers go with the table; the copy, complete under the
+            # lock, takes its name, and the keys naming it find the copy.
+            conn.exec_driver_sql('DROP TABLE %s' % _q(table))
+            conn.exec_driver_sql('ALTER TABLE %s RENAME TO %s' % (_q(new), _q(table)))
+        finally:
+            conn.exec_driver_sql('UNLOCK TABLES')
+            conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
+    finally:
+        conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % int(before))
+
+
+def tidy(conn) -> None:
+    """Take away what a run that died inside a shadow copy left."""
+    rows = conn.execute(sa.text(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
+        "AND (table_name LIKE '\\_dbm\\_new\\_%' OR table_name LIKE '\\_dbm\\_old\\_%')"))
+    leftovers = [r[0] for r in rows]
+    for name in leftovers:
+        table = name[len(NEW):]
+        if name.startswith(NEW) and not _scalar(
+                conn, 'SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '
+                      'DATABASE() AND table_name = :t', t=table):
+            # Dropped under the cut-over's lock, not yet renamed: the copy,
+            # complete, is the table.
+            LOG.warning('finishing the interrupted cut-over of %s', table)
+            conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
+            conn.exec_driver_sql('ALTER TABLE %s RENAME TO %s' % (_q(name), _q(table)))
+            conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
+            continue
+        LOG.warning('dropping %s, left by an interrupted online upgrade', name)
+        for trigger in _triggers(table):
+            conn.exec_driver_sql('DROP TRIGGER IF EXISTS %s' % _q(trigger))
+        conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
+        conn.exec_driver_sql('DROP TABLE %s' % _q(name))
+        conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
+    if leftovers:
+        commit(conn)
