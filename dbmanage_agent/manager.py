@@ -23,7 +23,7 @@ from dbmanage import errors
 from dbmanage.result import Result
 
 LOG = logging.getLogger(__name__)
-API_VERSION = '1.4'
+API_VERSION = '1.5'
 
 
 class _Flight:
@@ -115,8 +115,9 @@ class AgentManager:
         return self._run(ctxt, 'check_migration')
 
     def upgrade(self, ctxt, revision: str | None = None, delta: int | None = None,
-                sql: bool = False):
-        return self._run(ctxt, 'upgrade', revision=revision, delta=delta, sql=sql)
+                sql: bool = False, online: bool = False):
+        return self._run(ctxt, 'upgrade', revision=revision, delta=delta, sql=sql,
+                         online=online)
 
     def stamp(self, ctxt, revision: str | None = None, sql: bool = False):
         return self._run(ctxt, 'stamp', revision=revision, sql=sql)

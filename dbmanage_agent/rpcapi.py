@@ -12,6 +12,7 @@ API version history:
 * 1.2 - plan.
 * 1.3 - populate_actions.
 * 1.4 - verify, adopt.
+* 1.5 - upgrade(online=True); upgrade.progress events.
 
 Before its first command the client asks the agent's ``ping`` (service and
 API version) and refuses, executing nothing, an agent of another service
@@ -49,7 +50,11 @@ class CommandsMixin:
     def check_migration(self):
         return self._call('check_migration', '1.0')
 
-    def upgrade(self, revision: str | None = None, delta: int | None = None, sql: bool = False):
+    def upgrade(self, revision: str | None = None, delta: int | None = None, sql: bool = False,
+                online: bool = False):
+        if online:
+            return self._call('upgrade', '1.5', revision=revision, delta=delta, sql=sql,
+                              online=True)
         return self._call('upgrade', '1.0', revision=revision, delta=delta, sql=sql)
 
     def stamp(self, revision: str | None = None, sql: bool = False):
@@ -153,7 +158,7 @@ class AgentAPI(CommandsMixin):
             return call()
         from dbmanage_agent.events import forward
         try:
-            events = self.listen({'db_manage.upgrade.revision'})
+            events = self.listen({'db_manage.upgrade.revision', 'db_manage.upgrade.progress'})
             events.start()
         except errors.DbManageError:
             return call()

@@ -15,12 +15,22 @@ def error_result(service, command, exc):
 
 class LiveLine:
     """One self-rewriting stderr line per applied revision, on a terminal
-    (fed with the run's ``upgrade.revision`` events)."""
+    (fed with the run's ``upgrade.revision`` events), and the rows done of an
+    online step meanwhile (``upgrade.progress``)."""
 
     def __init__(self, prog):
         self.prog = prog
 
     def __call__(self, event_type, payload):
+        if event_type == 'db_manage.upgrade.progress':
+            eta = payload.get('eta_seconds')
+            sys.stderr.write('\r\033[K%s: %s %s %s: %d/%d rows, %.0f rows/s%s'
+                             % (self.prog, payload['revision'], payload['what'],
+                                payload['table'], payload['rows_done'], payload['rows_total'],
+                                payload['rows_per_second'],
+                                ', about %.0f s left' % eta if eta is not None else ''))
+            sys.stderr.flush()
+            return
         if event_type != 'db_manage.upgrade.revision':
             return
         remaining = payload.get('remaining', 0)
