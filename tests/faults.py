@@ -19,6 +19,14 @@ Full sweep (every statement of every revision)::
     .venv/bin/python -m tests.faults --backend mysql --service lbaas
     .venv/bin/python -m tests.faults --backend sqlite --service mistral
     .venv/bin/python -m tests.faults --backend postgresql --service lbaas --sample 3
+
+``--online`` runs both the crashed run and the rerun as ``upgrade --online``
+with batches of ``ONLINE.batch`` rows, so shadow copies, their cut-overs and
+every batch are crash points too. ``--rows N`` fills the service's large
+tables (``bench.bigdb``, MySQL and PostgreSQL) with N rows at the dataset's
+start revision, so that batches and copies have rows to work on::
+
+    .venv/bin/python -m tests.faults --backend mysql --service mistral --online --rows 40
 """
 import argparse
 import datetime
@@ -36,6 +44,7 @@ from sqlalchemy import event
 
 from dbmanage import chain as chains
 from dbmanage import commands
+from dbmanage import dialects
 from dbmanage import services
 from dbmanage.db import database
 from dbmanage.migrate import runner
@@ -210,6 +219,15 @@ def _pg_clone(source_url):
     return '%s/%s' % (conftest.PG_URL, name), drop
 
 
+#: ``migrate.online.Settings`` of an online sweep, or None.
+ONLINE = None
+
+
+def online_settings(batch=3):
+    from dbmanage.migrate import online
+    return online.Settings(mode='always', batch=batch)
+
+
 def _upgrade(url, service, revision, crash_at=None, texts=None):
     """``upgrade revision`` in this process; count (or crash at) statements of it.
 
@@ -231,7 +249,12 @@ def _upgrade(url, service, revision, crash_at=None, texts=None):
                 os._exit(0)
     event.listen(engine, 'after_cursor_execute', counted)
     with engine.connect() as conn:
-        runner.upgrade(conn, services.get(service), revision, before_revision=armed)
+        online = None
+        if ONLINE is not None:
+            from dbmanage.migrate import online as online_
+            online = online_.Online(conn, dialects.of(conn), ONLINE)
+        runner.upgrade(conn, services.get(service), revision, before_revision=armed,
+                       online=online)
     engine.dispose()
     return seen[0] or 0
 
@@ -254,8 +277,9 @@ def crash(url, service, revision, k):
 
 def rerun(url, service, revision):
     """The normal command path, as an operator's rerun."""
-    ctx = commands.Context(service=services.get(service), url=url, host='faults')
-    result = commands.execute(ctx, 'upgrade', {'revision': revision})
+    ctx = commands.Context(service=services.get(service), url=url, host='faults',
+                           online=ONLINE)
+    result = commands.execute(ctx, 'upgrade', {'revision': revision, 'online': ONLINE is not None})
     ctx.database.dispose()
     return result
 
@@ -265,22 +289,45 @@ def ci_point(revision, count):
     return 1 + zlib.crc32(revision.encode()) % count
 
 
-def sweep(backend, service, points='all', revisions=None, report=print):
+def _seeder(service, rows):
+    """``seed(url, revision)``: fills the service's large tables with ``rows``
+    rows once ``revision`` is the dataset's start; does nothing without rows."""
+    if not rows:
+        return lambda url, revision: None
+    from bench import bigdb
+    dataset = bigdb.DATASETS[service]
+
+    def seed(url, revision):
+        if revision == dataset.start:
+            engine = _engine(url)
+            with engine.connect() as conn:
+                bigdb.fill(conn, dataset, rows - rows % dataset.unit)
+            engine.dispose()
+    return seed
+
+
+def sweep(backend, service, points='all', revisions=None, report=print, online=False,
+          rows=0):
     """Crash every revision at the chosen points; return the failures.
 
     ``points``: 'all' (every statement), 'ci' (one, ``ci_point``), or an
-    int n (n statements spread evenly over the revision).
+    int n (n statements spread evenly over the revision). ``online`` runs
+    every upgrade as ``upgrade --online``; ``rows`` seeds the large tables.
     """
+    global ONLINE
+    ONLINE = online_settings() if online else None
+    seed = _seeder(service, rows)
     chain = [r.revision for r in reversed(chains.load(services.get(service)).ordered)]
     workdir = pathlib.Path(tempfile.mkdtemp(prefix='dbm_faults_'))
     if points == 'ci':
-        return _lockstep(backend, service, chain, workdir, report)
+        return _lockstep(backend, service, chain, workdir, report, seed)
     template = Database(backend, workdir)
     failures, total, started = [], 0, time.monotonic()
     try:
         for revision in chain:
             if revisions and revision not in revisions:
                 _upgrade(template.url, service, revision)
+                seed(template.url, revision)
                 continue
             parent = template.copy()
             try:
@@ -288,6 +335,7 @@ def sweep(backend, service, points='all', revisions=None, report=print):
                     raise AssertionError('a copy of the database at %s differs' % revision)
                 count = _upgrade(template.url, service, revision)
                 expected = fingerprint(template.url)
+                seed(template.url, revision)
                 if points == 'all':
                     chosen = range(1, count + 1)
                 else:
@@ -316,7 +364,7 @@ def _point(parent, service, revision, k, expected):
         db.drop()
 
 
-def _lockstep(backend, service, chain, workdir, report):
+def _lockstep(backend, service, chain, workdir, report, seed):
     """One point per revision without copies: two databases walk the chain,
     one cleanly, the other crashed once in every revision and rerun."""
     clean, crashed = Database(backend, workdir), Database(backend, workdir)
@@ -331,6 +379,8 @@ def _lockstep(backend, service, chain, workdir, report):
                 failures.append((revision, k, error))
                 report('FAIL %s statement %d/%d: %s' % (revision, k, count, error))
                 break  # the crashed database is no longer at a known revision
+            seed(clean.url, revision)
+            seed(crashed.url, revision)
     finally:
         clean.drop()
         crashed.drop()
@@ -365,9 +415,13 @@ def main(argv=None):
     parser.add_argument('--sample', type=int, help='statements per revision (default: all)')
     parser.add_argument('--ci', action='store_true', help='one point per revision')
     parser.add_argument('--revision', action='append', help='only this revision (repeatable)')
+    parser.add_argument('--online', action='store_true', help='upgrade --online, batches of 3')
+    parser.add_argument('--rows', type=int, default=0,
+                        help='rows in the large tables (MySQL, PostgreSQL)')
     args = parser.parse_args(argv)
     points = 'ci' if args.ci else (args.sample or 'all')
-    failures = sweep(args.backend, args.service, points, args.revision)
+    failures = sweep(args.backend, args.service, points, args.revision, online=args.online,
+                     rows=args.rows)
     return 1 if failures else 0
 
 

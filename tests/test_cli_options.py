@@ -146,7 +146,7 @@ printf '%s\\n' "${COMPREPLY[@]}"
 @pytest.mark.parametrize('words, expected', [
     (['--log-f'], ['--log-file']),
     (['up'], ['upgrade']),
-    (['--config-file', '/etc/x.conf', 'upgrade', '--'], ['--delta', '--help', '--sql']),
+    (['--config-file', '/etc/x.conf', 'upgrade', '--'], ['--delta', '--help', '--online', '--sql']),
     (['--shell_completion', ''], ['bash', 'zsh']),
     (['revision', '--'], ['--autogenerate', '--help', '--message', '--rev-id', '--sql']),
 ])
@@ -194,7 +194,7 @@ zpty -d z
 @pytest.mark.parametrize('line, expected', [
     ('mistral-db-manage up', {'upgrade'}),
     ('mistral-db-manage --log-fi', {'--log-file'}),
-    ('mistral-db-manage upgrade --', {'--delta', '--help', '--sql'}),
+    ('mistral-db-manage upgrade --', {'--delta', '--help', '--online', '--sql'}),
     ('mistral-db-manage --shell_completion ', {'bash', 'zsh'}),
 ])
 def test_zsh_completion(tmp_path, line, expected):

@@ -1,0 +1,171 @@
+"""``upgrade --online`` ends where a plain upgrade ends, and survives a crash anywhere.
+
+Databases hold a few hundred rows (``bench.bigdb``) and batches are a few
+rows, so every batched step and shadow copy runs many batches. Sizes and
+timings are the benchmark's (``bench/online.py``).
+"""
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from bench import bigdb
+from dbmanage.migrate import online
+from tests import conftest
+from tests import faults
+from tests import inprocess
+
+SERVERS = ('mysql', 'postgresql')
+
+
+def _mistral_at_021(make_db, backend, rows=80):
+    url = make_db(backend)
+    inprocess.run('mistral', url, 'upgrade', revision='021')
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        bigdb.fill(conn, bigdb.MISTRAL, rows)
+    engine.dispose()
+    return url
+
+
+def _upgrade(url, settings, events=None):
+    heard = events if events is not None else []
+    ctx = inprocess.context('mistral', url, online=settings,
+                            emit=lambda name, payload: heard.append((name, payload)))
+    result = inprocess.commands.execute(ctx, 'upgrade', {'revision': 'head'})
+    ctx.database.dispose()
+    assert result.ok, result.error
+    return result
+
+
+@pytest.mark.parametrize('backend', SERVERS)
+def test_online_ends_with_the_plain_upgrades_schema_and_rows(make_db, backend):
+    plain, online_url = _mistral_at_021(make_db, backend), _mistral_at_021(make_db, backend)
+    _upgrade(plain, online.Settings(mode='never'))
+    events = []
+    result = _upgrade(online_url, online.Settings(mode='always', batch=7), events)
+    assert faults.fingerprint(online_url) == faults.fingerprint(plain)
+    assert conftest.schema_dump(online_url) == conftest.schema_dump(plain)
+    if backend == 'mysql':
+        assert conftest.schema_dump(online_url) == conftest.REFERENCE['mistral'].read_text()
+    details = result.details['online']
+    assert details['mode'] == 'always'
+    if backend == 'postgresql':
+        # Data steps stay in the revision's transaction there, and say so.
+        assert details['note'] and details['tables'] == []
+        return
+    done = {(t['revision'], t['what'], t['table']): t for t in details['tables']}
+    assert done[('022', 'update', 'action_executions_v2')]['rows_done'] >= 80
+    assert ('041', 'copy', 'workflow_executions_v2') in done
+    finals = [p for name, p in events if name == 'db_manage.upgrade.progress' and p['final']]
+    assert [(p['revision'], p['table']) for p in finals] == [
+        (t['revision'], t['table']) for t in details['tables']]
+
+
+def test_never_leaves_every_statement_as_it_is(make_db):
+    url = _mistral_at_021(make_db, 'mysql', rows=8)
+    result = _upgrade(url, online.Settings(mode='never'))
+    assert 'online' not in result.details
+
+
+def test_auto_goes_online_only_for_large_tables(make_db):
+    url = _mistral_at_021(make_db, 'mysql', rows=400)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        # The server's row estimate, which "auto" reads, is refreshed here.
+        for table in ('action_executions_v2', 'task_executions_v2', 'workflow_executions_v2'):
+            conn.exec_driver_sql('ANALYZE TABLE %s' % table)
+    engine.dispose()
+    result = _upgrade(url, online.Settings(mode='auto', rows=300, batch=50))
+    tables = {t['table'] for t in result.details['online']['tables']}
+    assert tables == {'action_executions_v2'}
+
+
+def test_sqlite_runs_the_plain_path_and_says_so(cli, make_db):
+    url = make_db('sqlite')
+    assert cli.run('mistral', 'upgrade', '021', url=url).returncode == 0
+    proc = cli.run('mistral', '--json', 'upgrade', 'head', '--online', url=url)
+    assert proc.returncode == 0, proc.stderr
+    details = json.loads(proc.stdout)['details']['online']
+    assert 'SQLite' in details['note'] and details['tables'] == []
+
+
+def test_online_with_sql_is_a_usage_error(cli):
+    proc = cli.run('mistral', 'upgrade', '021:022', '--sql', '--online')
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and '--online' in proc.stderr
+
+
+@pytest.mark.parametrize('service', ('mistral', 'lbaas'))
+def test_a_crash_in_every_revision_converges_online(service):
+    assert faults.sweep('mysql', service, 'ci', online=True, rows=40) == []
+
+
+def test_crashes_between_batches_and_inside_a_shadow_copy_converge():
+    # 022 updates four tables in batches; 030 and 041 go through shadow copies.
+    assert faults.sweep('mysql', 'mistral', 12, revisions=['022', '030', '041'],
+                        online=True, rows=40) == []
+
+
+@pytest.fixture
+def one(tmp_path):
+    """An agent's and its CLIs' broker settings (``test_agent_bus.Bus``)."""
+    from tests.test_agent_bus import Bus
+    bus = Bus(tmp_path)
+    yield bus
+    bus.stop()
+
+
+def test_through_the_agent_with_progress_events(one, make_db):
+    from tests.test_agent import Events
+    url = _mistral_at_021(make_db, 'mysql', rows=200)
+    _, log = one.agent(url)
+    events = Events(one.notify_topic)
+    try:
+        proc = one.run('mistral', '--json', 'upgrade', 'head', '--online')
+        assert proc.returncode == 0, proc.stderr + log.read_text()
+        received = events.collect('db_manage.upgrade.end')
+    finally:
+        events.close()
+    tables = json.loads(proc.stdout)['details']['online']['tables']
+    finals = [e['payload'] for e in received
+              if e['event_type'] == 'db_manage.upgrade.progress' and e['payload']['final']]
+    assert [(p['revision'], p['what'], p['table'], p['rows_done']) for p in finals] == [
+        (t['revision'], t['what'], t['table'], t['rows_done']) for t in tables]
+    assert ('022', 'update', 'action_executions_v2', 200) in [
+        (p['revision'], p['what'], p['table'], p['rows_done']) for p in finals]
+
+
+def test_every_statement_of_an_online_run_passes_the_locks_fence(make_db):
+    """The Galera lock's fence comes before each statement that changes the
+    database (a cut-over's statements run under one LOCK TABLES)."""
+    from sqlalchemy import event
+
+    from dbmanage import dialects
+    from dbmanage import services
+    from dbmanage.migrate import journal
+    from dbmanage.migrate import runner
+    url = _mistral_at_021(make_db, 'mysql', rows=8)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    seen = []
+    event.listen(engine, 'after_cursor_execute',
+                 lambda conn, cursor, statement, *a: seen.append(statement.strip()))
+    with engine.connect() as conn:
+        run = online.Online(conn, dialects.of(conn), online.Settings(mode='always', batch=3))
+        runner.upgrade(conn, services.get('mistral'), 'head',
+                       before_statement=lambda what: seen.append(None), online=run)
+    engine.dispose()
+    unfenced, armed, locked = [], False, False
+    for statement in seen:
+        if statement is None:
+            armed = True
+            continue
+        verb = statement.split(None, 1)[0].upper()
+        locked = (locked or verb == 'LOCK') and verb != 'UNLOCK'
+        if verb in ('SELECT', 'SET', 'SHOW', 'COMMIT', 'LOCK', 'UNLOCK') or locked or \
+                journal.TABLE in statement or 'alembic_version' in statement:
+            continue
+        if not armed:
+            unfenced.append(statement[:60])
+        armed = False
+    assert unfenced == []
