@@ -442,7 +442,9 @@ def _utc(shift):
 
 
 def upgrade(service, url, writer_url, dataset, n, mode, lock_timeout, tmp):
-    conf = conftest.write_config(tmp / ('%s.conf' % mode), url)
+    # "plain" must not take the default online=auto path.
+    conf = conftest.write_config(tmp / ('%s.conf' % mode), url, db_manage={
+        'online': 'never' if mode == 'plain' else 'always'})
     argv = [program(service), '--config-file', str(conf), '--json', 'upgrade', 'head']
     writer = Writer(writer_url, dataset, n, lock_timeout)
     writer.start()
@@ -457,6 +459,9 @@ def upgrade(service, url, writer_url, dataset, n, mode, lock_timeout, tmp):
     result.update(wall_s=round(ended - started, 2), **summary(writer, started, ended))
     # dbmanage_agent/retry.py logs one line per retried transient error.
     result['retries'] = proc.stderr.count('transient database error')
+    # With --json, what else reaches stderr is the run's warnings.
+    result['warnings'] = [line for line in proc.stderr.splitlines()
+                          if line.strip() and 'transient database error' not in line][:5]
     try:
         out = json.loads(proc.stdout)
     except ValueError:
@@ -468,6 +473,11 @@ def upgrade(service, url, writer_url, dataset, n, mode, lock_timeout, tmp):
                                               text=True, cwd=tmp).stdout.strip()
         return run
     applied = out['applied']
+    online = (out.get('details') or {}).get('online') or {}
+    result['online_tables'] = [
+        '%s %s %s: %d rows in %.1f s' % (t['revision'], t['what'], t['table'], t['rows_done'],
+                                          t['seconds'])
+        for t in online.get('tables', [])]
     result['revisions'] = '%s -> %s' % (applied[0]['down_revision'], applied[-1]['revision'])
     result['slowest_revisions'] = [(a['revision'], round(a['duration'], 2)) for a in sorted(
         applied, key=lambda a: -a['duration'])[:3]]
@@ -535,6 +545,10 @@ def show(mode, r):
                   '', r['updates'], r['inserts'], r['slowest_s'], r['p99_s'], r['p50_ms'],
                   r['p99_before_ms'], r['failed'],
                   ''.join('; %d x %s' % (c, e) for e, c in r['errors'].items())))
+    for line in r.get('warnings', []):
+        print('%-7s log: %s' % ('', line[:200]))
+    for line in r.get('online_tables', []):
+        print('%-7s online: %s' % ('', line))
     if 'rows' in r:
         print('%-7s lost writes %d; rows: %s' % ('', r['lost_writes'], ', '.join(
             '%s %d' % kv for kv in r['rows'].items())), flush=True)
