@@ -169,3 +169,22 @@ def test_every_statement_of_an_online_run_passes_the_locks_fence(make_db):
             unfenced.append(statement[:60])
         armed = False
     assert unfenced == []
+
+
+def test_without_the_trigger_privilege_a_copy_runs_as_it_is(make_db, mysql_user):
+    """A shadow copy needs triggers; a user who may not make them gets the
+    plain statement and one warning, not a failed upgrade."""
+    url = _mistral_at_021(make_db, 'mysql', rows=20)
+    mysql_user(url, 'dbm_notrigger', 'Pw-1234567')
+    engine = sa.create_engine(conftest.MYSQL_URL, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("REVOKE TRIGGER ON `%s`.* FROM 'dbm_notrigger'@'%%%%'"
+                             % sa.engine.make_url(url).database)
+    engine.dispose()
+    plain = _mistral_at_021(make_db, 'mysql', rows=20)
+    _upgrade(plain, online.Settings(mode='never'))
+    result = _upgrade(conftest.login_url(url, 'dbm_notrigger', 'Pw-1234567'),
+                      online.Settings(mode='always', batch=7))
+    assert ('041', 'copy', 'workflow_executions_v2') not in {
+        (t['revision'], t['what'], t['table']) for t in result.details['online']['tables']}
+    assert faults.fingerprint(url) == faults.fingerprint(plain)

@@ -42,6 +42,9 @@ NEW, OLD = '_dbm_new_', '_dbm_old_'
 LOCK_WAIT_TIMEOUT, NOT_SUPPORTED, NOT_SUPPORTED_REASON = 1205, 1845, 1846
 #: Attempts of a statement that keeps meeting a long transaction's table lock.
 ATTEMPTS = 30
+#: CREATE TRIGGER refused: no TRIGGER privilege (1142), or SUPER needed with
+#: binary logging on (1419), or a privilege missing otherwise (1227).
+NO_TRIGGERS = (1142, 1227, 1419)
 
 _ALTER = re.compile(r'^\s*ALTER\s+TABLE\s+`?(\w+)`?\s', re.I)
 _CREATE_INDEX = re.compile(r'^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(`?\w+`?)\s+ON\s+`?(\w+)`?\s*(\(.*)$',
@@ -49,6 +52,10 @@ _CREATE_INDEX = re.compile(r'^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(`?\w+`?)\s+ON\s+`
 _DROP_INDEX = re.compile(r'^\s*DROP\s+INDEX\s+(`?\w+`?)\s+ON\s+`?(\w+)`?\s*$', re.I)
 #: Clauses a shadow copy cannot take: key names are unique in a schema.
 _NOT_SHADOWED = re.compile(r'\bFOREIGN\s+KEY\b|\bRENAME\b|\bDROP\s+CONSTRAINT\b', re.I)
+
+
+class _NoTriggers(Exception):
+    """The user may not create the shadow copy's triggers."""
 
 
 def _code(exc) -> int | None:
@@ -174,7 +181,10 @@ def alter(online, construct, run, fence):
         reason = str(getattr(exc, 'orig', exc)).split('Reason:')[-1].strip(' ")\'.')
     why = _unshadowable(conn, table, statement, on_galera)
     if why is None:
-        return _shadow(online, table, statement, fence, on_galera)
+        try:
+            return _shadow(online, table, statement, fence, on_galera)
+        except _NoTriggers as exc:
+            why = str(exc)
     if on_galera and ' DROP INDEX ' in statement.upper():
         # Metadata only, and over in moments.
         return _ddl(conn, statement + ', LOCK=NONE', fence, online.settings.lock_wait)
@@ -299,13 +309,23 @@ def _shadow(online, table, statement, fence, on_galera):
         _q(new), names, values, ', '.join('%s = VALUES(%s)' % (_q(c), _q(c)) for c in columns))
     insert, update, delete = _triggers(table)
     # No REPLACE: its delete would cascade into the copy's referencing rows.
-    for name, body in ((insert, 'AFTER INSERT ON %s FOR EACH ROW %s' % (_q(table), upsert)),
-                       (update, 'AFTER UPDATE ON %s FOR EACH ROW BEGIN DELETE FROM %s WHERE '
-                                '%s = OLD.%s AND OLD.%s <> NEW.%s; %s; END'
-                                % (_q(table), _q(new), _q(pk), _q(pk), _q(pk), _q(pk), upsert)),
-                       (delete, 'AFTER DELETE ON %s FOR EACH ROW DELETE FROM %s WHERE %s = OLD.%s'
-                                % (_q(table), _q(new), _q(pk), _q(pk)))):
-        _ddl(conn, 'CREATE TRIGGER %s %s' % (_q(name), body), fence, online.settings.lock_wait)
+    try:
+        for name, body in (
+                (insert, 'AFTER INSERT ON %s FOR EACH ROW %s' % (_q(table), upsert)),
+                (update, 'AFTER UPDATE ON %s FOR EACH ROW BEGIN DELETE FROM %s WHERE '
+                         '%s = OLD.%s AND OLD.%s <> NEW.%s; %s; END'
+                         % (_q(table), _q(new), _q(pk), _q(pk), _q(pk), _q(pk), upsert)),
+                (delete, 'AFTER DELETE ON %s FOR EACH ROW DELETE FROM %s WHERE %s = OLD.%s'
+                         % (_q(table), _q(new), _q(pk), _q(pk)))):
+            _ddl(conn, 'CREATE TRIGGER %s %s' % (_q(name), body), fence,
+                 online.settings.lock_wait)
+    except sa.exc.DBAPIError as exc:
+        if _code(exc) not in NO_TRIGGERS:
+            raise
+        fence('dropping the shadow copy of %s' % table)
+        _drop_shadow(conn, table)
+        raise _NoTriggers('triggers are not allowed here: %s' % str(exc.orig).split(', ', 1)[-1]
+                          .strip('()"\''))
     progress = driver.Progress(online.revision, table, 'copy',
                                total=estimate_rows(conn, table))
     _copy(online, table, new, pk, names, progress, fence)
@@ -393,10 +413,14 @@ def tidy(conn) -> None:
             conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
             continue
         LOG.warning('dropping %s, left by an interrupted online upgrade', name)
-        for trigger in _triggers(table):
-            conn.exec_driver_sql('DROP TRIGGER IF EXISTS %s' % _q(trigger))
-        conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
-        conn.exec_driver_sql('DROP TABLE %s' % _q(name))
-        conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
+        _drop_shadow(conn, table, name)
     if leftovers:
         commit(conn)
+
+
+def _drop_shadow(conn, table, name=None):
+    for trigger in _triggers(table):
+        conn.exec_driver_sql('DROP TRIGGER IF EXISTS %s' % _q(trigger))
+    conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
+    conn.exec_driver_sql('DROP TABLE IF EXISTS %s' % _q(name or NEW + table))
+    conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
