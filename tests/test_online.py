@@ -55,7 +55,8 @@ def test_online_ends_with_the_plain_upgrades_schema_and_rows(make_db, backend):
         assert details['note'] and details['tables'] == []
         return
     done = {(t['revision'], t['what'], t['table']): t for t in details['tables']}
-    assert done[('022', 'update', 'action_executions_v2')]['rows_done'] >= 80
+    # 022 names the namespace of actions that belong to a workflow (nine in ten here).
+    assert done[('022', 'update', 'action_executions_v2')]['rows_done'] == 72
     assert ('041', 'copy', 'workflow_executions_v2') in done
     finals = [p for name, p in events if name == 'db_manage.upgrade.progress' and p['final']]
     assert [(p['revision'], p['table']) for p in finals] == [
@@ -132,7 +133,7 @@ def test_through_the_agent_with_progress_events(one, make_db):
               if e['event_type'] == 'db_manage.upgrade.progress' and e['payload']['final']]
     assert [(p['revision'], p['what'], p['table'], p['rows_done']) for p in finals] == [
         (t['revision'], t['what'], t['table'], t['rows_done']) for t in tables]
-    assert ('022', 'update', 'action_executions_v2', 200) in [
+    assert ('022', 'update', 'action_executions_v2', 180) in [
         (p['revision'], p['what'], p['table'], p['rows_done']) for p in finals]
 
 

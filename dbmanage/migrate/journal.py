@@ -22,6 +22,12 @@ run is one small UPDATE per step, and one more InnoDB log flush per DDL step
 (the implicit commit now has a row to make durable); a run that finds no
 record checks nothing.
 
+An online run (``migrate.online``) splits a data step into batches, each
+committed on its own: every batch's transaction also sets ``batch_key``
+(the pass and the last key it covered), and a resumed step goes on after
+it. A batch repeated after a crash changes nothing, since each batch only
+touches rows the statement has not yet changed.
+
 PostgreSQL and SQLite run each revision in one transaction and need none of
 this.
 """

@@ -158,26 +158,26 @@ class Online:
                 statement = statement.where(key <= upper)
             fence('batch of %s on %s' % (step.what, step.table))
             started = time.monotonic()
-            self.conn.execute(statement)
+            changed = self.conn.execute(statement).rowcount
             if record is not None:
                 record((number, upper) if upper is not None else (number + 1, None))
             self.backend.commit(self.conn)
-            if number == 1:
-                self.progressed(progress, size)
+            self.progressed(progress, changed)
             self.backend.pause(self.conn, time.monotonic() - started)
             if upper is None:
                 return None
             after = upper
 
     def progressed(self, progress: Progress, rows: int) -> None:
-        """A batch of about ``rows`` rows is done; reported once a second."""
-        progress.done = min(progress.done + rows, max(progress.total, progress.done + 1))
+        """A batch that changed ``rows`` rows is done; reported once a second."""
+        progress.done += max(rows, 0)
+        progress.total = max(progress.total, progress.done)
         if time.monotonic() - progress.reported >= REPORT_EVERY:
             progress.reported = time.monotonic()
             self.report(progress.to_dict(), False)
 
     def _finished(self, progress):
-        progress.done = max(progress.done, progress.total)
+        progress.total = progress.done
         found = progress.to_dict()
         self.summary.append(found)
         self.report(found, True)

@@ -346,11 +346,11 @@ def _copy(online, table, new, pk, names, progress, fence):
         started = time.monotonic()
         # Shared locks on the batch's rows: a write to one of them waits for
         # this batch, then its trigger brings the copy up to date.
-        conn.execute(sa.text('INSERT IGNORE INTO %s (%s) SELECT %s FROM %s WHERE %s '
-                             'LOCK IN SHARE MODE' % (_q(new), names, names, _q(table), where)),
-                     {'a': after, 'u': upper})
+        copied = conn.execute(sa.text(
+            'INSERT IGNORE INTO %s (%s) SELECT %s FROM %s WHERE %s LOCK IN SHARE MODE'
+            % (_q(new), names, names, _q(table), where)), {'a': after, 'u': upper}).rowcount
         commit(conn)
-        online.progressed(progress, size)
+        online.progressed(progress, copied)
         pause(conn, time.monotonic() - started)
         if upper is None:
             return
