@@ -649,7 +649,8 @@ def test_a_statement_longer_than_the_lease_keeps_the_lock(galera, galera_db, cli
     on another node. B must not take the lock over: A finishes alone, B
     finds nothing left to do, and no statement runs twice."""
     name, env = _long_revision_db(galera, galera_db, cli, chain_copy)
-    lease = {'lock_lease': 1, 'fresh_install': 'chain'}
+    # online = never: the point is one statement longer than the lease.
+    lease = {'lock_lease': 1, 'fresh_install': 'chain', 'online': 'never'}
     a = _start(conftest.write_config(tmp_path / 'a.conf', galera.url(1, name),
                                      db_manage=lease), env)
     _wait_for_statement(galera, name, 'ALTER TABLE dbm_big', a)
@@ -663,6 +664,29 @@ def test_a_statement_longer_than_the_lease_keeps_the_lock(galera, galera_db, cli
 
 
 @galera_group
+def test_an_online_copy_longer_than_the_lease_keeps_the_lock(galera, galera_db, cli, chain_copy,
+                                                             tmp_path):
+    """The same table change online: a shadow copy in batches, each fenced by
+    the lock's heartbeat, outlasts several leases. B on another node waits,
+    and the change and the statements after it run once."""
+    name, env = _long_revision_db(galera, galera_db, cli, chain_copy)
+    lease = {'lock_lease': 1, 'fresh_install': 'chain', 'online': 'always'}
+    a = _start(conftest.write_config(tmp_path / 'a.conf', galera.url(1, name),
+                                     db_manage=lease), env)
+    _wait_for_statement(galera, name, 'INSERT IGNORE INTO `_dbm_new_dbm_big`', a)
+    b = _start(conftest.write_config(tmp_path / 'b.conf', galera.url(2, name),
+                                     db_manage=lease), env)
+    a, b = _finish(a), _finish(b)
+    assert (a.returncode, b.returncode) == (0, 0), (a.stderr, b.stderr)
+    assert 'took over' not in b.stderr and 'resuming' not in b.stderr + a.stderr, b.stderr
+    assert json.loads(b.stdout)['applied'] == []
+    copies = [t for t in json.loads(a.stdout)['details']['online']['tables']
+              if t['table'] == 'dbm_big']
+    assert [(t['what'], t['rows_done']) for t in copies] == [('copy', BIG_ROWS)]
+    _assert_046_once(galera, name, (a, b))
+
+
+@galera_group
 def test_a_holder_paused_past_its_lease_runs_no_further_statement(galera, galera_db, cli,
                                                                  chain_copy, tmp_path):
     """Run A is stopped (SIGSTOP) inside the long copy; the copy ends on the
@@ -670,7 +694,8 @@ def test_a_holder_paused_past_its_lease_runs_no_further_statement(galera, galera
     finishes the revision. A, continued, stops at its next fence (exit 7)
     without running another statement."""
     name, env = _long_revision_db(galera, galera_db, cli, chain_copy)
-    lease = {'lock_lease': 1, 'fresh_install': 'chain'}
+    # online = never: the point is one statement longer than the lease.
+    lease = {'lock_lease': 1, 'fresh_install': 'chain', 'online': 'never'}
     a = _start(conftest.write_config(tmp_path / 'a.conf', galera.url(1, name),
                                      db_manage=lease), env)
     _wait_for_statement(galera, name, 'ALTER TABLE dbm_big', a)
