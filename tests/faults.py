@@ -156,7 +156,7 @@ class Database:
         with engine.connect() as conn:
             conn.execute(sa.text('SET foreign_key_checks = 0'))
             for table, ddl, rows in plan:
-                conn.execute(sa.text(_implicit_fk_indexes(table, ddl).replace(':', r'\:')))
+                conn.execute(sa.text(implicit_fk_indexes(table, ddl).replace(':', r'\:')))
                 if rows:
                     conn.execute(sa.text('INSERT INTO `%s` SELECT * FROM `%s`.`%s`'
                                          % (table, source, table)))
@@ -169,7 +169,7 @@ _KEY = re.compile(r'^\s*KEY `([^`]+)` \(([^)]*)\),?$')
 _FK = re.compile(r'^\s*CONSTRAINT `([^`]+)` FOREIGN KEY \(([^)]*)\)(.*?),?$')
 
 
-def _implicit_fk_indexes(table, ddl):
+def implicit_fk_indexes(table, ddl):
     """SHOW CREATE TABLE text that recreates MySQL's implicit foreign-key indexes.
 
     MySQL adds an index for a foreign key that has none and drops it by
