@@ -189,3 +189,21 @@ def test_without_the_trigger_privilege_a_copy_runs_as_it_is(make_db, mysql_user)
     assert ('041', 'copy', 'workflow_executions_v2') not in {
         (t['revision'], t['what'], t['table']) for t in result.details['online']['tables']}
     assert faults.fingerprint(url) == faults.fingerprint(plain)
+
+
+def test_plan_says_what_online_does_and_the_longest_wait(cli, make_db):
+    url = _mistral_at_021(make_db, 'mysql', rows=40)
+    code, plain = cli.json('mistral', 'plan', url=url, db_manage={'online': 'never'})
+    assert code == 8 and 'online' not in plain['details']['plan']
+    code, result = cli.json('mistral', 'plan', url=url, db_manage={'online': 'always'})
+    plan = result['details']['plan']
+    assert code == 0 and plan['verdict'] == 'online-safe', plan['blocking']
+    ways = {(r['revision'], op['kind'], op['table']): op['online']['way']
+            for r in plan['revisions'] for op in r['operations']}
+    assert ways[('022', 'execute', 'action_executions_v2')] == 'batches'
+    assert ways[('026', 'create_index', 'action_executions_v2')] == 'LOCK=NONE'
+    assert ways[('041', 'alter_column', 'workflow_executions_v2')] == 'shadow copy'
+    longest = plan['online']['longest_wait']
+    assert (longest['revision'], longest['table']) == ('041', 'workflow_executions_v2')
+    text = cli.run('mistral', 'plan', url=url, db_manage={'online': 'always'}).stdout
+    assert 'Online (always): ' in text and 'longest write wait: the cut-over' in text

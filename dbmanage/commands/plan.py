@@ -27,7 +27,7 @@ def plan(ctx: Context, result: Result, revision: str | None = 'head', rehearse: 
         result.revision_before = result.revision_after = runner.current_heads(conn)
         pending = scripts.pending(script, result.revision_before, revision or 'head')
         result.details['plan'] = found = build.build(
-            conn, ctx.service, result.revision_before, pending)
+            conn, ctx.service, result.revision_before, pending, online=ctx.online)
     if rehearse and pending:
         from dbmanage.plan import rehearse as rehearsal
         found['rehearsal'] = rehearsal.run(ctx.database, ctx.service, result.revision_before,

@@ -43,8 +43,25 @@ def _label(op):
     return name.strip()
 
 
-def build(conn, service: Service, current: list[str], revisions):
-    """The plan for applying ``revisions`` (``scripts.pending``'s list) on ``conn``."""
+def _tally(online, step, forecast):
+    """Count the way, and keep the step whose writers wait longest."""
+    online['ways'][forecast['way']] = online['ways'].get(forecast['way'], 0) + 1
+    if not step['rows']:
+        return
+    rank = (2 if forecast['blocks'] else 1 if forecast['wait_s'] is None else 0,
+            forecast['wait_s'] or 0)
+    if rank > online.get('_rank', (-1, 0)):
+        online['_rank'] = rank
+        online['longest_wait'] = dict(step, writes_wait=forecast['writes_wait'])
+
+
+def build(conn, service: Service, current: list[str], revisions, online=None):
+    """The plan for applying ``revisions`` (``scripts.pending``'s list) on ``conn``.
+
+    With ``online`` (``migrate.online.Settings``, not ``never``) each operation
+    also says what the online upgrade does with it, and only what still makes
+    writers wait counts as blocking.
+    """
     dialect = dialects.of(conn)
     server = dialect.plan.server_version(conn)
     plan = {'dialect': dialect.name, 'server': server,
@@ -53,6 +70,8 @@ def build(conn, service: Service, current: list[str], revisions):
             'to': revisions[-1].revision if revisions else (current or [None])[0],
             'estimates': dialect.plan.ESTIMATES,
             'revisions': [], 'tables': {}, 'blocking': [], 'breaking': [], 'failures': []}
+    if online is not None and online.mode != 'never':
+        plan['online'] = {'mode': online.mode, 'rows': online.rows, 'ways': {}}
     if not revisions:
         plan['verdict'] = 'nothing pending'
         return plan
@@ -80,7 +99,12 @@ def build(conn, service: Service, current: list[str], revisions):
         by_revision.setdefault(op.revision, []).append(entry)
         step = {'revision': op.revision, 'kind': op.kind, 'table': op.table,
                 'what': entry['what'], 'rows': entry['rows'], 'bytes': entry['bytes']}
-        if claim['blocks_writes'] and entry['rows'] > 0:
+        blocks = claim['blocks_writes']
+        if 'online' in plan:
+            entry['online'] = dialect.online.forecast(conn, entry, online)
+            blocks = entry['online']['blocks']
+            _tally(plan['online'], step, entry['online'])
+        if blocks and entry['rows'] > 0:
             plan['blocking'].append(step)
         if claim['effect'] == classify.BREAKING:
             plan['breaking'].append(dict(step, why=claim['why']))
@@ -90,6 +114,8 @@ def build(conn, service: Service, current: list[str], revisions):
     plan['revisions'] = [{'revision': r.revision, 'description': scripts.description(r),
                           'operations': by_revision.get(r.revision, [])}
                          for r in revisions]
+    if 'online' in plan:
+        plan['online'].pop('_rank', None)
     plan['blocking'].sort(key=lambda s: -(s['bytes'] or s['rows']))
     plan['verdict'] = ('breaks running code' if plan['breaking'] else
                        'blocks writes' if plan['blocking'] else 'online-safe')

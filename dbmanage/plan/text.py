@@ -18,18 +18,25 @@ def _cost(op, dialect):
     return cost + (' WAIT' if op['blocks_writes'] and op['rows'] else '')
 
 
+def _online(forecast):
+    return forecast['way'] + (' WAIT' if forecast['blocks'] else '')
+
+
 def render(plan) -> str:
     """One line per operation, then a summary line; blocking steps say WAIT."""
     where = '%s -> %s' % (', '.join(plan['from']) or 'base', plan['to'] or 'nothing')
     lines = ['Plan %s on %s' % (where, plan['server']),
              'Claims hold for %s; %s' % (plan['claims_hold_for'], plan['estimates'])]
     dialect = dialects.named(plan['dialect'])
-    rows = [('REV', 'OPERATION', 'TABLE', 'ROWS', 'SIZE', 'EFFECT', 'COST')]
+    online = plan.get('online')
+    rows = [('REV', 'OPERATION', 'TABLE', 'ROWS', 'SIZE', 'EFFECT', 'COST')
+            + (('ONLINE',) if online else ())]
     for rev in plan['revisions']:
         for op in rev['operations']:
             rows.append((rev['revision'], ('%s %s' % (op['kind'], op['what']))[:48],
                          op['table'], str(op['rows']), _size(op['bytes']),
-                         op['effect'], _cost(op, dialect)))
+                         op['effect'], _cost(op, dialect))
+                        + ((_online(op['online']),) if online else ()))
     if len(rows) > 1:
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines += ['  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
@@ -41,6 +48,14 @@ def render(plan) -> str:
                         if t['rows'])
     lines.append('Summary: %s; writes wait: %s; breaking: %d; largest tables: %s'
                  % (plan['verdict'], blocking, len(plan['breaking']), largest or 'none'))
+    if online:
+        lines.append('Online (%s%s): %s' % (
+            online['mode'], ', tables from %d rows' % online['rows']
+            if online['mode'] == 'auto' else '',
+            ', '.join('%s %d' % kv for kv in sorted(online['ways'].items())) or 'nothing')
+            + ('; longest write wait: %s (%s %s %s)' % tuple(
+                online['longest_wait'][k] for k in ('writes_wait', 'revision', 'kind', 'table'))
+               if online.get('longest_wait') else ''))
     for failure in plan['failures']:
         lines.append('Will fail: %s %s %s: %s' % (failure['revision'], failure['kind'],
                                                   failure['table'], failure['why']))

@@ -394,6 +394,62 @@ def _cut_over(online, table, new, fence, on_galera):
         conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % int(before))
 
 
+# -- what plan says -----------------------------------------------------------
+
+#: An UPDATE whose SET gives constant values, as the offline SQL spells it.
+_CONSTANT_UPDATE = re.compile(
+    r"^\s*UPDATE\s+`?\w+`?\s+SET\s+(`?\w+`?\s*=\s*('(?:[^']|'')*'|-?\d+(\.\d+)?|NULL|TRUE|"
+    r"FALSE)\s*,?\s*)+(WHERE\b.*)?$", re.I | re.S)
+
+
+def forecast(conn, op, settings) -> dict:
+    """What ``upgrade`` with ``settings`` does with one plan operation
+    (``way``), the longest write wait it expects, and whether writers still
+    wait for the whole statement (``blocks``)."""
+    large = settings.mode == 'always' or (
+        settings.mode == 'auto' and op['rows'] >= settings.rows)
+    sql = op['sql'][0] if op['sql'] else ''
+    if not large or not op['table']:
+        return _as_is(op)
+    if op['kind'] == 'execute' and (_CONSTANT_UPDATE.match(sql) or re.match(
+            r'^\s*DELETE\b', sql, re.I)):
+        return {'way': 'batches', 'blocks': False, 'wait_s': 0.1,
+                'writes_wait': 'one batch of %d rows (milliseconds)' % settings.batch}
+    if op['algorithm'] is None or op['kind'] == 'rename_table':
+        return _as_is(op)
+    on_galera = galera(conn)
+    if op['algorithm'] == 'INSTANT' or (op['lock'] == 'NONE' and not on_galera):
+        return {'way': 'ALGORITHM=INSTANT' if on_galera else 'LOCK=NONE', 'blocks': False,
+                'wait_s': settings.lock_wait,
+                'writes_wait': 'the metadata lock at its start and end; it waits at most '
+                               '%.1f s for it, then retries' % settings.lock_wait}
+    # Only what holds whatever earlier pending revisions do to the table: its
+    # keys and foreign keys may still change before this operation runs.
+    why = 'it names a foreign key' if op['details'].get('type') == 'foreign_key' else None
+    if why is None and len(NEW + op['table']) > 64:
+        why = 'its name is too long'
+    if why is None and _NOT_SHADOWED.search(sql):
+        why = 'the statement names a foreign key or renames'
+    if why is None and on_galera and _children(conn, op['table']):
+        why = 'other tables reference it, and on Galera no lock holds them all'
+    if why is None:
+        return {'way': 'shadow copy', 'blocks': False, 'wait_s': settings.lock_wait + 0.1,
+                'writes_wait': 'the cut-over: at most %.1f s waiting for its lock, then %s' % (
+                    settings.lock_wait, 'one RENAME TABLE' if on_galera else 'a DROP and a '
+                                                                          'RENAME')}
+    return _as_is(op, why)
+
+
+def _as_is(op, why=None):
+    found = {'way': 'as is', 'blocks': bool(op['blocks_writes'] and op['rows']), 'wait_s': 0.0,
+             'writes_wait': 'the whole statement' if op['blocks_writes'] and op['rows']
+             else 'row locks until it commits' if op['kind'] in ('execute', 'bulk_insert')
+             else 'none'}
+    if why:
+        found['why'] = 'no shadow copy: %s' % why
+    return found
+
+
 def tidy(conn) -> None:
     """Take away what a run that died inside a shadow copy left."""
     rows = conn.execute(sa.text(

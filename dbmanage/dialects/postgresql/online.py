@@ -54,5 +54,19 @@ def alter(online, construct, run, fence):
                              {'v': 'lock_timeout', 'w': before})
 
 
+def forecast(conn, op, settings) -> dict:
+    """What ``upgrade`` with ``settings`` does with one plan operation."""
+    if op['kind'] in ('execute', 'bulk_insert') and not _DDL.match(op['sql'][0] if op['sql']
+                                                                   else ''):
+        return {'way': 'as is', 'blocks': False, 'wait_s': None,
+                'writes_wait': 'rows it changes stay locked until the revision commits'}
+    if op['blocks_writes'] and op['rows']:
+        return {'way': 'lock_timeout', 'blocks': True, 'wait_s': None,
+                'writes_wait': 'the whole statement (it rewrites or scans the table)'}
+    return {'way': 'lock_timeout', 'blocks': False, 'wait_s': settings.lock_wait,
+            'writes_wait': 'at most %.1f s per attempt while it waits for its lock'
+                           % settings.lock_wait}
+
+
 def tidy(conn) -> None:
     """A shadow copy never happens here."""

@@ -11,5 +11,10 @@ def alter(online, construct, run, fence):
     return run(construct)
 
 
+def forecast(conn, op, settings) -> dict:
+    return {'way': 'as is', 'blocks': bool(op['blocks_writes'] and op['rows']), 'wait_s': 0.0,
+            'writes_wait': 'the whole statement (one writer at a time)'}
+
+
 def tidy(conn) -> None:
     """A shadow copy never happens here."""
