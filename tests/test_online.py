@@ -50,14 +50,11 @@ def test_online_ends_with_the_plain_upgrades_schema_and_rows(make_db, backend):
         assert conftest.schema_dump(online_url) == conftest.REFERENCE['mistral'].read_text()
     details = result.details['online']
     assert details['mode'] == 'always'
-    if backend == 'postgresql':
-        # Data steps stay in the revision's transaction there, and say so.
-        assert details['note'] and details['tables'] == []
-        return
     done = {(t['revision'], t['what'], t['table']): t for t in details['tables']}
     # 022 names the namespace of actions that belong to a workflow (nine in ten here).
     assert done[('022', 'update', 'action_executions_v2')]['rows_done'] == 72
-    assert ('041', 'copy', 'workflow_executions_v2') in done
+    # MariaDB copies the table to make 041's TEXT; PostgreSQL changes the type in place.
+    assert (('041', 'copy', 'workflow_executions_v2') in done) == (backend == 'mysql')
     finals = [p for name, p in events if name == 'db_manage.upgrade.progress' and p['final']]
     assert [(p['revision'], p['table']) for p in finals] == [
         (t['revision'], t['table']) for t in details['tables']]
@@ -98,13 +95,16 @@ def test_online_with_sql_is_a_usage_error(cli):
 
 
 @pytest.mark.parametrize('service', ('mistral', 'lbaas'))
-def test_a_crash_in_every_revision_converges_online(service):
-    assert faults.sweep('mysql', service, 'ci', online=True, rows=40) == []
+@pytest.mark.parametrize('backend', SERVERS)
+def test_a_crash_in_every_revision_converges_online(backend, service):
+    assert faults.sweep(backend, service, 'ci', online=True, rows=40) == []
 
 
-def test_crashes_between_batches_and_inside_a_shadow_copy_converge():
-    # 022 updates four tables in batches; 030 and 041 go through shadow copies.
-    assert faults.sweep('mysql', 'mistral', 12, revisions=['022', '030', '041'],
+@pytest.mark.parametrize('backend', SERVERS)
+def test_crashes_between_batches_and_inside_a_shadow_copy_converge(backend):
+    # 022 updates four tables in batches; on MariaDB 030 and 041 go through
+    # shadow copies.
+    assert faults.sweep(backend, 'mistral', 12, revisions=['022', '030', '041'],
                         online=True, rows=40) == []
 
 

@@ -120,8 +120,6 @@ def _online(ctx, result, conn, forced):
 def _resuming(ctx, conn):
     """Did a run stop inside a revision (which its journal resumes)? Its
     tables are then between two revisions, and resuming checks them."""
-    if ctx.database.dialect.transactional_ddl:
-        return False
     from dbmanage.migrate import journal
     from dbmanage.migrate import runner
     found = journal.read(conn)

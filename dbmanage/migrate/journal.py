@@ -29,7 +29,10 @@ it. A batch repeated after a crash changes nothing, since each batch only
 touches rows the statement has not yet changed.
 
 PostgreSQL and SQLite run each revision in one transaction and need none of
-this.
+this, except in an online run on PostgreSQL, whose batches commit inside a
+revision: there the journal is kept too, and since every statement commits
+with its count (``atomic``), the statement after the counted ones was not
+done and nothing needs checking.
 """
 from __future__ import annotations
 
@@ -103,8 +106,12 @@ class Journal:
     last one. ``skipped`` lists what a resumed revision did not run again.
     """
 
-    def __init__(self, conn, script, current, plan, before_statement=None, online=None):
+    def __init__(self, conn, script, current, plan, before_statement=None, online=None,
+                 atomic=False):
         self.conn = conn
+        #: Each statement commits with its count (transactional DDL): the
+        #: statement after the counted ones was not done.
+        self.atomic = atomic
         #: ``before_statement(what)`` runs before every statement this run
         #: sends (the lock's fence); raising there stops the run.
         self.before_statement = before_statement or (lambda what: None)
@@ -156,7 +163,8 @@ class Journal:
             table = getattr(construct, 'table', None)
             if self.revision is None or getattr(table, 'name', None) == version_table:
                 if self.resume_at is not None:
-                    self._verify_counted(self.resume_at, None)
+                    if not self.atomic:
+                        self._verify_counted(self.resume_at, None)
                     LOG.warning('resuming revision %s: all its %d statement(s) were done',
                                 self.revision, self.resume_at)
                     self.resume_at = None
@@ -165,21 +173,22 @@ class Journal:
             step = self.steps
             self.steps += 1
             if self.resume_at is not None and step < self.resume_at:
-                self.skipped.append(resume.short_sql(construct))
+                self.skipped.append(resume.short_sql(construct, self.conn.dialect))
                 if not is_data(construct):
                     self._last_done = (construct, execution_options)
                 return None
             if self.resume_at is not None and step == self.resume_at:
                 self.resume_at = None
-                done = not is_data(construct) and \
+                done = not self.atomic and not is_data(construct) and \
                     resume.state(self.conn, construct, execution_options) == resume.AFTER
-                self._verify_counted(step, construct if done else None)
+                if not self.atomic:
+                    self._verify_counted(step, construct if done else None)
                 LOG.warning('resuming revision %s after its %d recorded statement(s); '
                             'the next one was %s: %s', self.revision, step,
                             'already done' if done else 'not done',
-                            resume.short_sql(construct))
+                            resume.short_sql(construct, self.conn.dialect))
                 if done:
-                    self.skipped.append(resume.short_sql(construct))
+                    self.skipped.append(resume.short_sql(construct, self.conn.dialect))
                     self._count(step + 1)
                     return None
             if self.online is None:
@@ -225,7 +234,8 @@ class Journal:
                 'done, but %s has not taken effect (was the database restored from a '
                 'backup since?); if it was, drop table %s and run upgrade again, '
                 'otherwise restore the backup taken before the upgrade'
-                % (self.revision, TABLE, counted, resume.short_sql(construct), TABLE))
+                % (self.revision, TABLE, counted,
+                   resume.short_sql(construct, self.conn.dialect), TABLE))
 
     def _count(self, steps_done):
         self.conn.execute(sa.text('UPDATE %s SET steps_done = :n, batch_key = NULL' % TABLE),
@@ -273,6 +283,8 @@ class Journal:
         if self.created:
             self.before_statement('the end of the run')
             self.conn.execute(sa.text('DROP TABLE IF EXISTS %s' % TABLE))
+            if self.atomic:
+                self.conn.commit()
             self.created = False
 
 

@@ -26,10 +26,16 @@ AFTER, BEFORE = 'after', 'before'
 HINT = 'dbmanage_resume'
 
 
-def short_sql(construct) -> str:
-    """A short name for a statement, for logs and the Result."""
-    text = str(construct.compile(dialect=sa.dialects.mysql.dialect())) \
-        if not isinstance(construct, str) else construct
+def short_sql(construct, dialect=None) -> str:
+    """A short name for a statement, for logs and the Result, as ``dialect``
+    (by default MySQL's) spells it."""
+    if isinstance(construct, str):
+        text = construct
+    else:
+        if dialect is None:
+            from sqlalchemy.dialects import mysql
+            dialect = mysql.dialect()
+        text = str(construct.compile(dialect=dialect))
     return ' '.join(text.split())[:120]
 
 

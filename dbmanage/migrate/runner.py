@@ -84,14 +84,15 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None,
     from alembic import command
     timer = _Timer(on_applied)
     dialect = dialects.of(conn)
-    if not dialect.transactional_ddl:
+    if _journaled(conn, dialect, online):
         from dbmanage.migrate import journal
         dialect.online.tidy(conn)
         script = chain.script(service)
         current = current_heads(conn)
         pending = scripts.pending(script, current, target) if target else []
         timer.journal = journal.Journal(conn, script, current, [r.revision for r in pending],
-                                        before_statement, online)
+                                        before_statement, online,
+                                        atomic=dialect.transactional_ddl)
     if target is None:
         if timer.journal is not None:
             timer.journal.finish()
@@ -124,6 +125,18 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None,
     return timer.applied
 
 
+def _journaled(conn, dialect, online) -> bool:
+    """Does this run keep the journal? Always where DDL commits by itself;
+    with transactional DDL, when online batches commit inside revisions, or
+    when such a run was interrupted."""
+    if not dialect.transactional_ddl:
+        return True
+    if online is not None and online.active and dialect.online.batches:
+        return True
+    from dbmanage.migrate import journal
+    return journal.read(conn) is not None
+
+
 def _install_online(online, migration_context):
     """Where no journal sees every statement (DDL in transactions), this does."""
     impl = migration_context.impl
@@ -143,9 +156,8 @@ def stamp(conn, service, revision) -> list[Applied]:
     from alembic import command
     timer = _Timer(None)
     cfg = scripts.alembic_config(service, connection=conn, on_version_apply=timer)
-    if not dialects.of(conn).transactional_ddl:
-        from dbmanage.migrate import journal
-        journal.discard(conn)
+    from dbmanage.migrate import journal
+    journal.discard(conn)
     settle(conn)
     with ALEMBIC_LOCK:
         command.stamp(cfg, revision)

@@ -1,14 +1,21 @@
 """``--online`` on PostgreSQL.
 
-A revision runs in one transaction here, so a lock it takes is held until
-the revision commits; what ``--online`` changes is how it gets the lock.
+A revision runs in one transaction here, so every lock it takes is held
+until it commits. Online, a data step over a large table runs in batches
+instead, each committed on its own (``COMMIT`` then ``BEGIN``, so the rest of
+the revision is a transaction again): what the revision did before the
+step commits with the first batch, releasing its locks. The revision is then
+no longer all-or-nothing, so an online run keeps the journal
+(``migrate.journal``) here too; each statement commits with its count, so a
+rerun knows exactly what is done.
+
 An ALTER waiting for its ACCESS EXCLUSIVE lock behind a long transaction
 would queue every later reader and writer of the table behind itself, so
 each DDL statement waits at most ``lock_wait`` seconds (``lock_timeout``),
 rolls back to a savepoint and tries again after a growing pause, letting
-the queue drain. Data steps run in the revision's transaction as they are:
-batches committed on their own would break its all-or-nothing.
+the queue drain.
 """
+import contextlib
 import logging
 import re
 import time
@@ -17,12 +24,43 @@ import sqlalchemy as sa
 
 LOG = logging.getLogger(__name__)
 
-batches = False
-NOTE = ('PostgreSQL runs each revision in one transaction: data steps ran whole, '
-        'DDL waited for its locks with lock_timeout and retries')
+batches = True
+#: Nothing to add to an online run's result.
+NOTE = None
 LOCK_NOT_AVAILABLE = '55P03'
 ATTEMPTS = 30
 _DDL = re.compile(r'^\s*(ALTER\s+TABLE|CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX)\b', re.I)
+
+
+def estimate_rows(conn, table: str) -> int:
+    return int(conn.execute(sa.text(
+        'SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = to_regclass(:t)'),
+        {'t': table}).scalar() or 0)
+
+
+def primary_key(conn, table: str) -> list[str]:
+    rows = conn.execute(sa.text(
+        'SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid '
+        'AND a.attnum = ANY (i.indkey) WHERE i.indrelid = to_regclass(:t) AND i.indisprimary'),
+        {'t': table})
+    return [r[0] for r in rows]
+
+
+def commit(conn) -> None:
+    """Commit what the revision did so far, and go on in a new transaction
+    (the driver and SQLAlchemy still see the revision's one)."""
+    conn.exec_driver_sql('COMMIT')
+    conn.exec_driver_sql('BEGIN')
+
+
+@contextlib.contextmanager
+def batch_session(conn):
+    """READ COMMITTED is PostgreSQL's default: nothing to change."""
+    yield
+
+
+def pause(conn, seconds: float) -> None:
+    """No flow control to wait for."""
 
 
 def alter(online, construct, run, fence):
