@@ -191,6 +191,46 @@ def test_without_the_trigger_privilege_a_copy_runs_as_it_is(make_db, mysql_user)
     assert faults.fingerprint(url) == faults.fingerprint(plain)
 
 
+def test_plan_on_postgresql_says_batches_and_lock_timeout(cli, make_db):
+    url = _mistral_at_021(make_db, 'postgresql', rows=40)
+    code, result = cli.json('mistral', 'plan', url=url, db_manage={'online': 'always'})
+    plan = result['details']['plan']
+    assert code == 0, plan['blocking']
+    ways = {(r['revision'], op['kind'], op['table']): op['online']['way']
+            for r in plan['revisions'] for op in r['operations']}
+    assert ways[('022', 'execute', 'action_executions_v2')] == 'batches'
+    assert ways[('041', 'alter_column', 'workflow_executions_v2')] == 'lock_timeout'
+    assert ways[('026', 'create_index', 'action_executions_v2')] == 'CONCURRENTLY'
+
+
+def test_an_index_left_invalid_by_a_crash_is_built_again(make_db, monkeypatch, caplog):
+    """CREATE INDEX CONCURRENTLY commits by itself; a run killed inside it
+    leaves an invalid index, which the rerun drops and builds again."""
+    monkeypatch.setattr(faults, 'ONLINE', online.Settings(mode='always'))
+    url, scratch, plain = (_mistral_at_021(make_db, 'postgresql', rows=40) for _ in range(3))
+    for db in (url, scratch):
+        inprocess.run('mistral', db, 'upgrade', revision='025')
+    texts = []
+    faults._upgrade(scratch, 'mistral', '026', texts=texts)
+    build = next(i for i, t in enumerate(texts, 1) if 'INDEX CONCURRENTLY' in t)
+    assert faults.crash(url, 'mistral', '026', build - 1)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect().execution_options(isolation_level='AUTOCOMMIT') as conn:
+        # What the kill left: 026's index, invalid (this build of it fails).
+        with pytest.raises(sa.exc.IntegrityError):
+            conn.exec_driver_sql('CREATE UNIQUE INDEX CONCURRENTLY '
+                                 'action_executions_v2_task_execution_id '
+                                 'ON action_executions_v2 (state)')
+        assert conn.exec_driver_sql(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = "
+            "'action_executions_v2_task_execution_id'::regclass").scalar() is False
+    engine.dispose()
+    _upgrade(url, online.Settings(mode='always'))
+    assert 'dropping the invalid index action_executions_v2_task_execution_id' in caplog.text
+    _upgrade(plain, online.Settings(mode='never'))
+    assert faults.fingerprint(url) == faults.fingerprint(plain)
+
+
 def test_plan_says_what_online_does_and_the_longest_wait(cli, make_db):
     url = _mistral_at_021(make_db, 'mysql', rows=40)
     code, plain = cli.json('mistral', 'plan', url=url, db_manage={'online': 'never'})

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 
 LOG = logging.getLogger(__name__)
@@ -226,3 +227,20 @@ def _plain_table(table) -> bool:
     import sqlalchemy as sa
     return isinstance(table, sa.sql.expression.TableClause) and \
         not isinstance(table, sa.sql.expression.Alias)
+
+
+#: An UPDATE whose SET gives constant values, or a DELETE, as offline SQL
+#: spells them: what ``batchable`` takes, for ``plan``.
+_BATCHABLE_SQL = re.compile(
+    r"""^\s*(DELETE\b.*|UPDATE\s+[`"]?\w+[`"]?\s+SET\s+([`"]?\w+[`"]?\s*=\s*"""
+    r"""('(?:[^']|'')*'|-?\d+(\.\d+)?|NULL|TRUE|FALSE)\s*,?\s*)+(WHERE\b.*)?)$""", re.I | re.S)
+
+
+def batchable_sql(sql: str) -> bool:
+    return bool(_BATCHABLE_SQL.match(sql))
+
+
+def batches_forecast(settings: Settings) -> dict:
+    """``plan``'s word on a data step that runs in batches."""
+    return {'way': 'batches', 'blocks': False, 'wait_s': 0.1,
+            'writes_wait': 'one batch of %d rows (milliseconds)' % settings.batch}

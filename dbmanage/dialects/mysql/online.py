@@ -396,25 +396,18 @@ def _cut_over(online, table, new, fence, on_galera):
 
 # -- what plan says -----------------------------------------------------------
 
-#: An UPDATE whose SET gives constant values, as the offline SQL spells it.
-_CONSTANT_UPDATE = re.compile(
-    r"^\s*UPDATE\s+`?\w+`?\s+SET\s+(`?\w+`?\s*=\s*('(?:[^']|'')*'|-?\d+(\.\d+)?|NULL|TRUE|"
-    r"FALSE)\s*,?\s*)+(WHERE\b.*)?$", re.I | re.S)
-
-
 def forecast(conn, op, settings) -> dict:
     """What ``upgrade`` with ``settings`` does with one plan operation
     (``way``), the longest write wait it expects, and whether writers still
     wait for the whole statement (``blocks``)."""
+    from dbmanage.migrate import online as driver
     large = settings.mode == 'always' or (
         settings.mode == 'auto' and op['rows'] >= settings.rows)
     sql = op['sql'][0] if op['sql'] else ''
     if not large or not op['table']:
         return _as_is(op)
-    if op['kind'] == 'execute' and (_CONSTANT_UPDATE.match(sql) or re.match(
-            r'^\s*DELETE\b', sql, re.I)):
-        return {'way': 'batches', 'blocks': False, 'wait_s': 0.1,
-                'writes_wait': 'one batch of %d rows (milliseconds)' % settings.batch}
+    if op['kind'] == 'execute' and driver.batchable_sql(sql):
+        return driver.batches_forecast(settings)
     if op['algorithm'] is None or op['kind'] == 'rename_table':
         return _as_is(op)
     on_galera = galera(conn)
