@@ -247,3 +247,28 @@ def test_plan_says_what_online_does_and_the_longest_wait(cli, make_db):
     assert (longest['revision'], longest['table']) == ('041', 'workflow_executions_v2')
     text = cli.run('mistral', 'plan', url=url, db_manage={'online': 'always'}).stdout
     assert 'Online (always): ' in text and 'longest write wait: the cut-over' in text
+
+
+def _lbaas_at(make_db, revision, rows=40):
+    url = make_db('mysql')
+    inprocess.run('lbaas', url, 'upgrade', revision=bigdb.LBAAS.start)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        bigdb.fill(conn, bigdb.LBAAS, rows)
+    engine.dispose()
+    inprocess.run('lbaas', url, 'upgrade', revision=revision)
+    return url
+
+
+def test_a_foreign_key_is_added_unchecked_once_no_row_breaks_it(make_db, caplog):
+    """MariaDB adds a foreign key without copying the table only unchecked;
+    online, the rows are checked by a read first, and the key ends as plain."""
+    online_url, plain = (_lbaas_at(make_db, '82b9402e71fd') for _ in range(2))
+    caplog.set_level('INFO')
+    ctx = inprocess.context('lbaas', online_url, online=online.Settings(mode='always'))
+    result = inprocess.commands.execute(ctx, 'upgrade', {'revision': '9b5473976d6d'})
+    ctx.database.dispose()
+    assert result.ok, result.error
+    assert 'cannot change it without blocking writes' not in caplog.text
+    inprocess.run('lbaas', plain, 'upgrade', revision='9b5473976d6d')
+    assert faults.fingerprint(online_url) == faults.fingerprint(plain)

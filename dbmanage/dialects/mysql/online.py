@@ -50,6 +50,9 @@ _ALTER = re.compile(r'^\s*ALTER\s+TABLE\s+`?(\w+)`?\s', re.I)
 _CREATE_INDEX = re.compile(r'^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(`?\w+`?)\s+ON\s+`?(\w+)`?\s*(\(.*)$',
                            re.I | re.S)
 _DROP_INDEX = re.compile(r'^\s*DROP\s+INDEX\s+(`?\w+`?)\s+ON\s+`?(\w+)`?\s*$', re.I)
+_ADD_FOREIGN_KEY = re.compile(
+    r'\bADD\s+(?:CONSTRAINT\s+`?\w+`?\s+)?FOREIGN\s+KEY\s*(?:`?\w+`?\s*)?\(([^)]*)\)\s*'
+    r'REFERENCES\s+`?(\w+)`?\s*\(([^)]*)\)', re.I)
 #: Clauses a shadow copy cannot take: key names are unique in a schema.
 _NOT_SHADOWED = re.compile(r'\bFOREIGN\s+KEY\b|\bRENAME\b|\bDROP\s+CONSTRAINT\b', re.I)
 
@@ -179,6 +182,10 @@ def alter(online, construct, run, fence):
         if _code(exc) not in (NOT_SUPPORTED, NOT_SUPPORTED_REASON):
             raise
         reason = str(getattr(exc, 'orig', exc)).split('Reason:')[-1].strip(' ")\'.')
+    if not on_galera and _ADD_FOREIGN_KEY.search(statement):
+        done = _foreign_key_unchecked(online, table, statement, fence)
+        if done is not _NOT_DONE:
+            return done
     why = _unshadowable(conn, table, statement, on_galera)
     if why is None:
         try:
@@ -213,6 +220,39 @@ def _ddl(conn, statement, fence, lock_wait):
                 time.sleep(min(0.1 * 2 ** attempt, 5.0))
     finally:
         conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % int(before))
+
+
+_NOT_DONE = object()
+
+
+def _foreign_key_unchecked(online, table, statement, fence):
+    """Add a foreign key the way the server does online: unchecked
+    (``foreign_key_checks = 0``), once a read found no row it would refuse.
+    With such a row, or where even that needs a copy, ``_NOT_DONE``: the
+    statement then runs as it is, and fails or blocks as it would plain."""
+    conn = online.conn
+    found = _ADD_FOREIGN_KEY.search(statement)
+    if len(_ADD_FOREIGN_KEY.findall(statement)) != 1:
+        return _NOT_DONE
+    columns, parent, keys = ([c.strip(' `') for c in found.group(1).split(',')], found.group(2),
+                             [c.strip(' `') for c in found.group(3).split(',')])
+    orphan = _scalar(conn, 'SELECT 1 FROM %s c LEFT JOIN %s p ON %s WHERE %s AND p.%s IS NULL '
+                           'LIMIT 1' % (_q(table), _q(parent), ' AND '.join(
+                               'c.%s = p.%s' % (_q(a), _q(b)) for a, b in zip(columns, keys)),
+                                         ' AND '.join('c.%s IS NOT NULL' % _q(a)
+                                                      for a in columns), _q(keys[0])))
+    if orphan:
+        return _NOT_DONE
+    conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
+    try:
+        return _ddl(conn, statement + ', ALGORITHM=INPLACE, LOCK=NONE', fence,
+                    online.settings.lock_wait)
+    except sa.exc.DBAPIError as exc:
+        if _code(exc) not in (NOT_SUPPORTED, NOT_SUPPORTED_REASON):
+            raise
+        return _NOT_DONE
+    finally:
+        conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
 
 
 def _children(conn, table):
@@ -413,6 +453,12 @@ def forecast(conn, op, settings) -> dict:
     on_galera = galera(conn)
     if op['algorithm'] == 'INSTANT' or (op['lock'] == 'NONE' and not on_galera):
         return {'way': 'ALGORITHM=INSTANT' if on_galera else 'LOCK=NONE', 'blocks': False,
+                'wait_s': settings.lock_wait,
+                'writes_wait': 'the metadata lock at its start and end; it waits at most '
+                               '%.1f s for it, then retries' % settings.lock_wait}
+    if op['kind'] == 'add_constraint' and op['details'].get('type') == 'foreign_key' and \
+            not on_galera:
+        return {'way': 'LOCK=NONE, rows checked first', 'blocks': False,
                 'wait_s': settings.lock_wait,
                 'writes_wait': 'the metadata lock at its start and end; it waits at most '
                                '%.1f s for it, then retries' % settings.lock_wait}
