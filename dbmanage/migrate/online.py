@@ -1,8 +1,9 @@
 """``upgrade --online``: the same revisions, without long waits for the service's writers.
 
 A revision's statements reach ``Online.execute`` one by one (through the
-journal on MySQL, through a thin wrapper elsewhere). Each goes one of three
-ways, chosen by the backend's ``online`` module (``dialect.online``):
+journal where batches commit inside a revision, through a thin wrapper
+elsewhere). Each goes one of three ways, chosen by the backend's ``online``
+module (``dialect.online``):
 
 * a data step (an UPDATE or DELETE with constant values over a table with a
   one-column primary key) runs in key-ordered batches, each its own short
@@ -10,14 +11,16 @@ ways, chosen by the backend's ``online`` module (``dialect.online``):
   whole table for rows written meanwhile. Every batch only touches rows not
   yet as the statement leaves them, so the end data equals the one-shot
   statement's, and a batch run twice changes nothing;
-* DDL asks the server for a change that lets writers go on, or goes through
-  a shadow copy of the table (the backend's ``alter``);
+* DDL asks the server for a change that lets writers go on, waits briefly
+  for its locks, or goes through a shadow copy of the table (the backend's
+  ``alter``);
 * anything else runs as it is.
 
 A backend's module names ``batches`` (does it run data steps in batches),
 ``NOTE`` (what a result of an online run says about the backend, or None),
-``alter`` and ``tidy``; one that batches also gives ``estimate_rows``,
-``primary_key``, ``commit``, ``batch_session`` and ``pause``.
+``alter``, ``tidy`` and ``forecast`` (what ``plan`` says); one that batches
+also gives ``estimate_rows``, ``primary_key``, ``commit``, ``batch_session``
+and ``pause``.
 
 ``mode`` is ``never``, ``auto`` (online for tables of at least ``rows``
 rows, by the server's estimate) or ``always``.
@@ -107,8 +110,8 @@ class Online:
 
         ``run(construct)`` runs it as Alembic would; ``fence(what)`` must
         come before every statement sent that changes the database (the
-        backend's ways call it themselves); ``record(key)`` (MySQL's journal) saves how far
-        a batched step got inside the batch's transaction, and
+        backend's ways call it themselves); ``record(key)`` (the journal's)
+        saves how far a batched step got inside the batch's transaction, and
         ``resume_key`` is what an interrupted run saved.
         """
         if self.active:
