@@ -687,6 +687,31 @@ def test_an_online_copy_longer_than_the_lease_keeps_the_lock(galera, galera_db, 
 
 
 @galera_group
+def test_plan_on_galera_marks_what_runs_in_total_order(galera, galera_db, cli):
+    """Online on Galera, only INSTANT changes and batches spare the writers;
+    a change of a table that others reference runs in total order, and plan
+    says writers wait for it on every node."""
+    from bench import bigdb
+    url = galera.url(1, galera_db())
+    code, result = cli.json('mistral', 'upgrade', '021', url=url)
+    assert code == 0, result
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        bigdb.fill(conn, bigdb.MISTRAL, 40)
+    engine.dispose()
+    code, result = cli.json('mistral', 'plan', url=url, db_manage={'online': 'always'})
+    plan = result['details']['plan']
+    found = {(r['revision'], op['kind'], op['table']): op['online']
+             for r in plan['revisions'] for op in r['operations']}
+    assert found[('022', 'add_column', 'action_executions_v2')]['way'] == 'ALGORITHM=INSTANT'
+    assert found[('022', 'execute', 'action_executions_v2')]['way'] == 'batches'
+    index = found[('024', 'create_index', 'task_executions_v2')]
+    assert (index['way'], index['blocks']) == ('as is', True), index
+    assert index['writes_wait'] == 'the whole statement, on every node'
+    assert code == 8
+
+
+@galera_group
 def test_a_holder_paused_past_its_lease_runs_no_further_statement(galera, galera_db, cli,
                                                                  chain_copy, tmp_path):
     """Run A is stopped (SIGSTOP) inside the long copy; the copy ends on the

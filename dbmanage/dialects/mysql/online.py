@@ -476,12 +476,15 @@ def forecast(conn, op, settings) -> dict:
                 'writes_wait': 'the cut-over: at most %.1f s waiting for its lock, then %s' % (
                     settings.lock_wait, 'one RENAME TABLE' if on_galera else 'a DROP and a '
                                                                           'RENAME')}
-    return _as_is(op, why)
+    return _as_is(op, why, total_order=on_galera)
 
 
-def _as_is(op, why=None):
-    found = {'way': 'as is', 'blocks': bool(op['blocks_writes'] and op['rows']), 'wait_s': 0.0,
-             'writes_wait': 'the whole statement' if op['blocks_writes'] and op['rows']
+def _as_is(op, why=None, total_order=False):
+    # In total order a DDL statement holds every write of the cluster back.
+    blocks = bool((op['blocks_writes'] or total_order) and op['rows'])
+    found = {'way': 'as is', 'blocks': blocks, 'wait_s': 0.0,
+             'writes_wait': ('the whole statement, on every node' if total_order else
+                             'the whole statement') if blocks
              else 'row locks until it commits' if op['kind'] in ('execute', 'bulk_insert')
              else 'none'}
     if why:
