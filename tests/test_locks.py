@@ -641,19 +641,16 @@ def _assert_046_once(galera, name, procs):
     assert galera.admin(2, 'SELECT version_num FROM %s.alembic_version' % name) == [('046',)]
 
 
-@galera_group
-def test_a_statement_longer_than_the_lease_keeps_the_lock(galera, galera_db, cli, chain_copy,
-                                                          tmp_path):
-    """Run A is inside a table copy (a statement in total order, during which
-    its heartbeat cannot commit) that lasts several leases when run B starts
-    on another node. B must not take the lock over: A finishes alone, B
-    finds nothing left to do, and no statement runs twice."""
+def _b_waits_for_a(galera, galera_db, cli, chain_copy, tmp_path, online, statement):
+    """Run A on node 1 is inside ``statement`` of revision 046 (``online``
+    as given), which lasts several leases, when run B starts on node 2. B
+    must not take the lock over: both succeed, B finds nothing left to do,
+    and no statement runs twice. Returns A's result."""
     name, env = _long_revision_db(galera, galera_db, cli, chain_copy)
-    # online = never: the point is one statement longer than the lease.
-    lease = {'lock_lease': 1, 'fresh_install': 'chain', 'online': 'never'}
+    lease = {'lock_lease': 1, 'fresh_install': 'chain', 'online': online}
     a = _start(conftest.write_config(tmp_path / 'a.conf', galera.url(1, name),
                                      db_manage=lease), env)
-    _wait_for_statement(galera, name, 'ALTER TABLE dbm_big', a)
+    _wait_for_statement(galera, name, statement, a)
     b = _start(conftest.write_config(tmp_path / 'b.conf', galera.url(2, name),
                                      db_manage=lease), env)
     a, b = _finish(a), _finish(b)
@@ -661,29 +658,26 @@ def test_a_statement_longer_than_the_lease_keeps_the_lock(galera, galera_db, cli
     assert 'took over' not in b.stderr and 'resuming' not in b.stderr + a.stderr, b.stderr
     assert json.loads(b.stdout)['applied'] == []
     _assert_046_once(galera, name, (a, b))
+    return json.loads(a.stdout)
+
+
+@galera_group
+def test_a_statement_longer_than_the_lease_keeps_the_lock(galera, galera_db, cli, chain_copy,
+                                                          tmp_path):
+    """A table copy in one statement, in total order, during which A's
+    heartbeat cannot commit (online = never keeps it one statement)."""
+    _b_waits_for_a(galera, galera_db, cli, chain_copy, tmp_path, 'never', 'ALTER TABLE dbm_big')
 
 
 @galera_group
 def test_an_online_copy_longer_than_the_lease_keeps_the_lock(galera, galera_db, cli, chain_copy,
                                                              tmp_path):
-    """The same table change online: a shadow copy in batches, each fenced by
-    the lock's heartbeat, outlasts several leases. B on another node waits,
-    and the change and the statements after it run once."""
-    name, env = _long_revision_db(galera, galera_db, cli, chain_copy)
-    lease = {'lock_lease': 1, 'fresh_install': 'chain', 'online': 'always'}
-    a = _start(conftest.write_config(tmp_path / 'a.conf', galera.url(1, name),
-                                     db_manage=lease), env)
-    _wait_for_statement(galera, name, 'INSERT IGNORE INTO `_dbm_new_dbm_big`', a)
-    b = _start(conftest.write_config(tmp_path / 'b.conf', galera.url(2, name),
-                                     db_manage=lease), env)
-    a, b = _finish(a), _finish(b)
-    assert (a.returncode, b.returncode) == (0, 0), (a.stderr, b.stderr)
-    assert 'took over' not in b.stderr and 'resuming' not in b.stderr + a.stderr, b.stderr
-    assert json.loads(b.stdout)['applied'] == []
-    copies = [t for t in json.loads(a.stdout)['details']['online']['tables']
-              if t['table'] == 'dbm_big']
+    """The same change online: a shadow copy in batches, each fenced by the
+    lock's heartbeat."""
+    result = _b_waits_for_a(galera, galera_db, cli, chain_copy, tmp_path, 'always',
+                            'INSERT IGNORE INTO `_dbm_new_dbm_big`')
+    copies = [t for t in result['details']['online']['tables'] if t['table'] == 'dbm_big']
     assert [(t['what'], t['rows_done']) for t in copies] == [('copy', BIG_ROWS)]
-    _assert_046_once(galera, name, (a, b))
 
 
 @galera_group
