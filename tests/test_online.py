@@ -66,13 +66,15 @@ def test_never_leaves_every_statement_as_it_is(make_db):
     assert 'online' not in result.details
 
 
-def test_auto_goes_online_only_for_large_tables(make_db):
-    url = _mistral_at_021(make_db, 'mysql', rows=400)
+@pytest.mark.parametrize('backend', SERVERS)
+def test_auto_goes_online_only_for_large_tables(make_db, backend):
+    url = _mistral_at_021(make_db, backend, rows=400)
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         # The server's row estimate, which "auto" reads, is refreshed here.
         for table in ('action_executions_v2', 'task_executions_v2', 'workflow_executions_v2'):
-            conn.exec_driver_sql('ANALYZE TABLE %s' % table)
+            conn.exec_driver_sql('ANALYZE %s%s' % ('TABLE ' if backend == 'mysql' else '', table))
+        conn.commit()
     engine.dispose()
     result = _upgrade(url, online.Settings(mode='auto', rows=300, batch=50))
     tables = {t['table'] for t in result.details['online']['tables']}

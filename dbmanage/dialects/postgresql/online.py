@@ -36,9 +36,9 @@ _ADD_FOREIGN_KEY = re.compile(
 
 
 def estimate_rows(conn, table: str) -> int:
-    return int(conn.execute(sa.text(
-        'SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = to_regclass(:t)'),
-        {'t': table}).scalar() or 0)
+    """The server's estimate, as ``plan`` reads it: no table is counted."""
+    from dbmanage.dialects.postgresql import plan
+    return next((int(rows or 0) for _, rows, _ in plan.table_sizes(conn, [table])), 0)
 
 
 def primary_key(conn, table: str) -> list[str]:
