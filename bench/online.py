@@ -311,6 +311,16 @@ def _select_keys(conn, table, key, columns, keys):
     return out
 
 
+def _wall_clock(values):
+    """Timestamps as the writer wrote them: a TIMESTAMP WITH TIME ZONE column
+    (lbaas's heartbeats on PostgreSQL) took the writer's naive time in the
+    session's zone and gives it back with that zone."""
+    if values is None:
+        return None
+    return tuple(v.replace(tzinfo=None) if isinstance(v, datetime.datetime) else v
+                 for v in values)
+
+
 def lost_writes(url, writer):
     """Writes the writer saw committed whose effect is not in the database."""
     lost = 0
@@ -324,7 +334,7 @@ def lost_writes(url, writer):
             columns = sorted(next(iter(acked.values())))
             found = _select_keys(conn, table, keys[table], columns, acked)
             lost += sum(1 for k, v in acked.items()
-                        if found.get(k) != tuple(v[c] for c in columns))
+                        if _wall_clock(found.get(k)) != tuple(v[c] for c in columns))
         for (table, key), values in inserted.items():
             lost += len(values - set(_select_keys(conn, table, key, [key], values)))
     engine.dispose()
