@@ -64,7 +64,10 @@ db_manage_opts = [
                      'pending revisions change with what the current revision '
                      'says, and stops with exit code 9 naming the first '
                      'difference (verify lists them all). False skips the check.'),
-    cfg.StrOpt('online', default='auto', choices=['never', 'auto', 'always'],
+    cfg.StrOpt('online', default='auto',
+               choices=[('never', 'every statement as it is'),
+                        ('auto', 'online for tables of at least online_rows rows'),
+                        ('always', 'online for every table')],
                help='How upgrade treats large tables while services keep writing '
                     '(docs/operations.md, "Online upgrades"): "auto" runs data '
                     'steps in short batches and changes tables without blocking '
