@@ -11,12 +11,11 @@ When the server refuses, a large table changes through a shadow copy:
 2. triggers on ``<t>`` copy every write into it, and a key-ordered copy
    fills it in batches (each batch its own transaction, throttled on Galera's
    flow control);
-3. the cut-over swaps the tables: on a single server, under ``LOCK TABLES``,
-   ``<t>`` is dropped and the copy renamed in its place, so the keys of other
-   tables that reference ``<t>`` by name now find the copy, exactly as the
-   plain ALTER leaves them; on Galera, where a lock does not reach the other
-   nodes, one ``RENAME TABLE`` swaps them, which needs a table no other
-   table references.
+3. one ``RENAME TABLE`` swaps the copy in (``<t>`` becomes ``_dbm_old_<t>``,
+   then dropped), so a writer waiting for ``<t>`` finds the copy, never no
+   table. A RENAME would carry the foreign keys of other tables along to the
+   old table, so a table that others reference is not copied: its change
+   runs as it is.
 
 A statement waits at most ``lock_wait`` seconds for the table's metadata
 lock, then gives way to the writers queued behind it and tries again.
@@ -186,10 +185,10 @@ def alter(online, construct, run, fence):
         done = _foreign_key_unchecked(online, table, statement, fence)
         if done is not _NOT_DONE:
             return done
-    why = _unshadowable(conn, table, statement, on_galera)
+    why = _unshadowable(conn, table, statement)
     if why is None:
         try:
-            return _shadow(online, table, statement, fence, on_galera)
+            return _shadow(online, table, statement, fence)
         except _NoTriggers as exc:
             why = str(exc)
     if on_galera and ' DROP INDEX ' in statement.upper():
@@ -264,7 +263,7 @@ def _children(conn, table):
     return [r[0] for r in rows]
 
 
-def _unshadowable(conn, table, statement, on_galera) -> str | None:
+def _unshadowable(conn, table, statement) -> str | None:
     """Why a shadow copy cannot make this change, or None if it can."""
     if len(NEW + table) > 64:
         return 'its name is too long'
@@ -283,8 +282,11 @@ def _unshadowable(conn, table, statement, on_galera) -> str | None:
     if _scalar(conn, 'SELECT COUNT(*) FROM information_schema.triggers WHERE '
                      'event_object_schema = DATABASE() AND event_object_table = :t', t=table):
         return 'it has triggers'
-    if on_galera and _children(conn, table):
-        return 'other tables reference it, and on Galera no lock holds them all'
+    if _children(conn, table):
+        # A RENAME carries their foreign keys along to the old table; dropping
+        # the old table first (pt-osc's drop_swap) keeps them but fails every
+        # write that arrives before the copy has its name.
+        return 'other tables reference it'
     return None
 
 
@@ -324,7 +326,7 @@ def _triggers(table):
     return ['_dbm_%s_%s' % (kind, table)[:64] for kind in ('i', 'u', 'd')]
 
 
-def _shadow(online, table, statement, fence, on_galera):
+def _shadow(online, table, statement, fence):
     from dbmanage.migrate import online as driver
     conn = online.conn
     new = NEW + table
@@ -369,7 +371,7 @@ def _shadow(online, table, statement, fence, on_galera):
     progress = driver.Progress(online.revision, table, 'copy',
                                total=estimate_rows(conn, table))
     _copy(online, table, new, pk, names, progress, fence)
-    _cut_over(online, table, new, fence, on_galera)
+    _cut_over(online, table, new, fence)
     online.copied(progress)
 
 
@@ -397,41 +399,15 @@ def _copy(online, table, new, pk, names, progress, fence):
         after = upper
 
 
-def _cut_over(online, table, new, fence, on_galera):
-    conn = online.conn
-    wait = online.settings.lock_wait
-    if on_galera:
-        old = OLD + table
-        _ddl(conn, 'RENAME TABLE %s TO %s, %s TO %s' % (_q(table), _q(old), _q(new), _q(table)),
-             fence, wait)
-        fence('dropping the old %s' % table)
-        conn.exec_driver_sql('DROP TABLE %s' % _q(old))
-        return
-    locked = [table, new] + _children(conn, table)
-    before = _scalar(conn, 'SELECT @@session.lock_wait_timeout')
-    conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % max(1, round(wait)))
-    try:
-        for attempt in range(ATTEMPTS):
-            fence('cut-over of %s' % table)
-            try:
-                conn.exec_driver_sql('LOCK TABLES %s' % ', '.join('%s WRITE' % _q(t)
-                                                                   for t in locked))
-                break
-            except sa.exc.DBAPIError as exc:
-                if _code(exc) != LOCK_WAIT_TIMEOUT or attempt == ATTEMPTS - 1:
-                    raise
-                time.sleep(min(0.1 * 2 ** attempt, 5.0))
-        try:
-            conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
-            # The triggers go with the table; the copy, complete under the
-            # lock, takes its name, and the keys naming it find the copy.
-            conn.exec_driver_sql('DROP TABLE %s' % _q(table))
-            conn.exec_driver_sql('ALTER TABLE %s RENAME TO %s' % (_q(new), _q(table)))
-        finally:
-            conn.exec_driver_sql('UNLOCK TABLES')
-            conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
-    finally:
-        conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % int(before))
+def _cut_over(online, table, new, fence):
+    """One RENAME TABLE swaps the copy in: writers waiting for the table
+    find the copy when they get it, never no table."""
+    old = OLD + table
+    _ddl(online.conn, 'RENAME TABLE %s TO %s, %s TO %s' % (_q(table), _q(old), _q(new),
+                                                          _q(table)),
+         fence, online.settings.lock_wait)
+    fence('dropping the old %s' % table)
+    online.conn.exec_driver_sql('DROP TABLE %s' % _q(old))
 
 
 # -- what plan says -----------------------------------------------------------
@@ -469,13 +445,12 @@ def forecast(conn, op, settings) -> dict:
         why = 'its name is too long'
     if why is None and _NOT_SHADOWED.search(sql):
         why = 'the statement names a foreign key or renames'
-    if why is None and on_galera and _children(conn, op['table']):
-        why = 'other tables reference it, and on Galera no lock holds them all'
+    if why is None and _children(conn, op['table']):
+        why = 'other tables reference it'
     if why is None:
         return {'way': 'shadow copy', 'blocks': False, 'wait_s': settings.lock_wait + 0.1,
-                'writes_wait': 'the cut-over: at most %.1f s waiting for its lock, then %s' % (
-                    settings.lock_wait, 'one RENAME TABLE' if on_galera else 'a DROP and a '
-                                                                          'RENAME')}
+                'writes_wait': 'the cut-over: at most %.1f s waiting for its lock, then one '
+                               'RENAME TABLE' % settings.lock_wait}
     return _as_is(op, why, total_order=on_galera)
 
 
@@ -493,25 +468,15 @@ def _as_is(op, why=None, total_order=False):
 
 
 def tidy(conn) -> None:
-    """Take away what a run that died inside a shadow copy left."""
+    """Take away what a run that died inside a shadow copy left: the copy
+    and its triggers before the swap, the old table after it."""
     rows = conn.execute(sa.text(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
         "AND (table_name LIKE '\\_dbm\\_new\\_%' OR table_name LIKE '\\_dbm\\_old\\_%')"))
     leftovers = [r[0] for r in rows]
     for name in leftovers:
-        table = name[len(NEW):]
-        if name.startswith(NEW) and not _scalar(
-                conn, 'SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '
-                      'DATABASE() AND table_name = :t', t=table):
-            # Dropped under the cut-over's lock, not yet renamed: the copy,
-            # complete, is the table.
-            LOG.warning('finishing the interrupted cut-over of %s', table)
-            conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
-            conn.exec_driver_sql('ALTER TABLE %s RENAME TO %s' % (_q(name), _q(table)))
-            conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
-            continue
         LOG.warning('dropping %s, left by an interrupted online upgrade', name)
-        _drop_shadow(conn, table, name)
+        _drop_shadow(conn, name[len(NEW):], name)
     if leftovers:
         commit(conn)
 
