@@ -48,7 +48,7 @@ def render(plan) -> str:
                         if t['rows'])
     lines.append('Summary: %s; writes wait: %s; breaking: %d; largest tables: %s'
                  % (plan['verdict'], blocking, len(plan['breaking']), largest or 'none'))
-    if online:
+    if online and plan['revisions']:
         lines.append('Online (%s%s): %s' % (
             online['mode'], ', tables from %d rows' % online['rows']
             if online['mode'] == 'auto' else '',
