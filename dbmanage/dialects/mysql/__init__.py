@@ -56,12 +56,18 @@ class Dialect(base.Dialect):
     def lock_kind(self, dbapi) -> str:
         # GET_LOCK is local to one Galera node: a cluster needs its own lock.
         try:
-            cursor = dbapi.cursor()
-            cursor.execute('SELECT @@global.wsrep_on')
-            galera = bool(cursor.fetchone()[0])
-            cursor.close()
-        except Exception:  # MySQL, or MariaDB built without wsrep
-            galera = False
+            return 'galera' if galera(dbapi) else 'session'
         finally:
             dbapi.rollback()
-        return 'galera' if galera else 'session'
+
+
+def galera(dbapi) -> bool:
+    """Is the server behind this DB-API connection a Galera node?"""
+    try:
+        cursor = dbapi.cursor()
+        cursor.execute('SELECT @@global.wsrep_on')
+        found = bool(cursor.fetchone()[0])
+        cursor.close()
+        return found
+    except Exception:  # MySQL, or MariaDB built without wsrep
+        return False

@@ -61,6 +61,9 @@ class _NoTriggers(Exception):
 
 
 def _code(exc) -> int | None:
+    """The server's error number, also under oslo.db's classification
+    (which turns a lock wait timeout into ``DBDeadlock``)."""
+    exc = getattr(exc, 'inner_exception', None) or exc
     orig = getattr(exc, 'orig', exc)
     args = getattr(orig, 'args', ())
     return args[0] if args and isinstance(args[0], int) else None
@@ -89,10 +92,8 @@ def primary_key(conn, table: str) -> list[str]:
 
 
 def galera(conn) -> bool:
-    try:
-        return bool(int(_scalar(conn, 'SELECT @@global.wsrep_on') or 0))
-    except sa.exc.DBAPIError:
-        return False
+    from dbmanage.dialects import mysql
+    return mysql.galera(conn.connection.dbapi_connection)
 
 
 def commit(conn) -> None:
@@ -107,7 +108,7 @@ def batch_session(conn):
     it changes, not every row it reads."""
     try:
         before = _scalar(conn, 'SELECT @@session.transaction_isolation')
-    except sa.exc.DBAPIError:   # MariaDB before 11.1
+    except Exception:   # MariaDB before 11.1, under any classification
         before = _scalar(conn, 'SELECT @@session.tx_isolation')
     commit(conn)
     conn.exec_driver_sql('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED')
@@ -177,7 +178,7 @@ def alter(online, construct, run, fence):
     ask = ', ALGORITHM=INSTANT' if on_galera else ', LOCK=NONE'
     try:
         return _ddl(conn, statement + ask, fence, online.settings.lock_wait)
-    except sa.exc.DBAPIError as exc:
+    except Exception as exc:
         if _code(exc) not in (NOT_SUPPORTED, NOT_SUPPORTED_REASON):
             raise
         reason = str(getattr(exc, 'orig', exc)).split('Reason:')[-1].strip(' ")\'.')
@@ -212,7 +213,7 @@ def _ddl(conn, statement, fence, lock_wait):
             fence('statement: %s' % statement[:80])
             try:
                 return conn.exec_driver_sql(statement)
-            except sa.exc.DBAPIError as exc:
+            except Exception as exc:
                 if _code(exc) != LOCK_WAIT_TIMEOUT or attempt == ATTEMPTS - 1:
                     raise
                 LOG.info('waiting for a table lock for %s; trying again', statement[:80])
@@ -246,7 +247,7 @@ def _foreign_key_unchecked(online, table, statement, fence):
     try:
         return _ddl(conn, statement + ', ALGORITHM=INPLACE, LOCK=NONE', fence,
                     online.settings.lock_wait)
-    except sa.exc.DBAPIError as exc:
+    except Exception as exc:
         if _code(exc) not in (NOT_SUPPORTED, NOT_SUPPORTED_REASON):
             raise
         return _NOT_DONE
@@ -361,7 +362,7 @@ def _shadow(online, table, statement, fence):
                          % (_q(table), _q(new), _q(pk), _q(pk)))):
             _ddl(conn, 'CREATE TRIGGER %s %s' % (_q(name), body), fence,
                  online.settings.lock_wait)
-    except sa.exc.DBAPIError as exc:
+    except Exception as exc:
         if _code(exc) not in NO_TRIGGERS:
             raise
         fence('dropping the shadow copy of %s' % table)

@@ -81,6 +81,12 @@ def alter(online, construct, run, fence):
     return _waiting_briefly(conn, lambda: run(construct), sql, fence, online.settings.lock_wait)
 
 
+def _pgcode(exc):
+    """The error's SQLSTATE, also under oslo.db's classification."""
+    exc = getattr(exc, 'inner_exception', None) or exc
+    return getattr(getattr(exc, 'orig', None), 'pgcode', None)
+
+
 def _name(quoted):
     return quoted.strip('"')
 
@@ -96,8 +102,8 @@ def _waiting_briefly(conn, execute, sql, fence, lock_wait):
             conn.exec_driver_sql('SAVEPOINT dbmanage_online')
             try:
                 found = execute()
-            except sa.exc.DBAPIError as exc:
-                if getattr(exc.orig, 'pgcode', None) != LOCK_NOT_AVAILABLE or \
+            except Exception as exc:
+                if _pgcode(exc) != LOCK_NOT_AVAILABLE or \
                         attempt == ATTEMPTS - 1:
                     raise
                 conn.exec_driver_sql('ROLLBACK TO SAVEPOINT dbmanage_online')
