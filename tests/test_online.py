@@ -7,6 +7,7 @@ timings are the benchmark's (``bench/online.py``).
 import collections
 import itertools
 import json
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -176,7 +177,7 @@ def test_every_statement_of_an_online_run_passes_the_locks_fence(make_db):
     assert unfenced == []
 
 
-def test_without_the_trigger_privilege_a_copy_runs_as_it_is(make_db, mysql_user):
+def test_without_the_trigger_privilege_a_copy_runs_as_it_is(make_db, mysql_user, caplog):
     """A shadow copy needs triggers; a user who may not make them gets the
     plain statement and one warning, not a failed upgrade."""
     url = _mistral_at_021(make_db, 'mysql', rows=20)
@@ -188,8 +189,13 @@ def test_without_the_trigger_privilege_a_copy_runs_as_it_is(make_db, mysql_user)
     engine.dispose()
     plain = _mistral_at_021(make_db, 'mysql', rows=20)
     _upgrade(plain, online.Settings(mode='never'))
+    caplog.set_level('INFO')
     result = _upgrade(conftest.login_url(url, 'dbm_notrigger', 'Pw-1234567'),
                       online.Settings(mode='always', batch=7))
+    # The refusal names the user; nothing shows the password.
+    assert 'triggers are not allowed here' in caplog.text
+    for shown in (caplog.text, json.dumps(result.to_dict(), default=str)):
+        assert not any(form in shown for form in conftest.password_forms('Pw-1234567'))
     assert ('041', 'copy', 'workflow_executions_v2') not in {
         (t['revision'], t['what'], t['table']) for t in result.details['online']['tables']}
     assert faults.fingerprint(url) == faults.fingerprint(plain)
@@ -364,3 +370,36 @@ def test_a_shadow_copy_keeps_every_write_made_during_it(cli, make_db, chain_copy
     # The writes overlapped the copy: every kind, many times.
     counts = collections.Counter(writes)
     assert min(counts[w] for w in ('UPDATE', 'INSERT', 'DELETE')) >= 5, counts
+
+
+@pytest.mark.parametrize('backend', SERVERS)
+def test_a_change_waiting_behind_a_long_transaction_retries_in_place(make_db, backend, caplog):
+    """A service's transaction holds the table for 2.5 s: the ALTER gives way
+    after online_lock_wait and tries again, in place, and the run goes on."""
+    import threading
+    url = _mistral_at_021(make_db, backend, rows=40)
+    inprocess.run('mistral', url, 'upgrade', revision='026')
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    holding = threading.Event()
+
+    def hold():
+        with engine.connect() as conn:
+            conn.exec_driver_sql('SELECT COUNT(*) FROM action_executions_v2').scalar()
+            holding.set()
+            time.sleep(2.5)
+            conn.rollback()
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait()
+    caplog.set_level('INFO')
+    try:
+        ctx = inprocess.context('mistral', url,
+                                online=online.Settings(mode='always', lock_wait=1.0))
+        result = inprocess.commands.execute(ctx, 'upgrade', {'revision': '027'})
+        ctx.database.dispose()
+    finally:
+        holder.join()
+        engine.dispose()
+    assert result.ok, result.error
+    assert 'waiting for a table lock' in caplog.text
+    assert 'transient database error' not in caplog.text
