@@ -1,4 +1,5 @@
-"""The one retry policy: transient database errors are retried.
+"""The one retry policy: transient database errors are retried, and a
+statement that gave up waiting for a table lock is sent again.
 
 A rerun is safe wherever the error struck: PostgreSQL and SQLite roll the
 unfinished revision back, and on MySQL the next attempt resumes it from the
@@ -73,5 +74,25 @@ def call(fn, attempts: int):
         stop=tenacity.stop_after_attempt(attempts),
         wait=tenacity.wait_exponential(multiplier=0.2, max=5),
         before_sleep=_log_attempt,
+        reraise=True)
+    return retrying(fn)
+
+
+#: Attempts of a statement that keeps meeting a long transaction's table lock.
+LOCK_ATTEMPTS = 30
+
+
+def give_way(fn, lock_busy, what: str):
+    """Run ``fn()``; each time it raises what ``lock_busy(exc)`` says is a
+    lock wait it gave up, run it again after a growing pause. Giving up soon
+    and trying again lets the writers queued behind the statement go first."""
+    def _log(state):
+        LOG.info('waiting for a table lock for %s; trying again in %.1f s',
+                 what[:80], state.next_action.sleep)
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(lock_busy),
+        stop=tenacity.stop_after_attempt(LOCK_ATTEMPTS),
+        wait=tenacity.wait_exponential(multiplier=0.1, max=5),
+        before_sleep=_log,
         reraise=True)
     return retrying(fn)

@@ -39,8 +39,6 @@ NOTE = None
 
 NEW, OLD = '_dbm_new_', '_dbm_old_'
 LOCK_WAIT_TIMEOUT, NOT_SUPPORTED, NOT_SUPPORTED_REASON = 1205, 1845, 1846
-#: Attempts of a statement that keeps meeting a long transaction's table lock.
-ATTEMPTS = 30
 #: CREATE TRIGGER refused: no TRIGGER privilege (1142), or SUPER needed with
 #: binary logging on (1419), or a privilege missing otherwise (1227).
 NO_TRIGGERS = (1142, 1227, 1419)
@@ -206,18 +204,15 @@ def alter(online, construct, run, fence):
 def _ddl(conn, statement, fence, lock_wait):
     """A DDL statement that waits at most ``lock_wait`` s for its table lock, again and
     again: waiting longer would queue every writer behind it."""
+    from dbmanage.db import retry
     before = _scalar(conn, 'SELECT @@session.lock_wait_timeout')
     conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % max(1, round(lock_wait)))
+
+    def attempt():
+        fence('statement: %s' % statement[:80])
+        return conn.exec_driver_sql(statement)
     try:
-        for attempt in range(ATTEMPTS):
-            fence('statement: %s' % statement[:80])
-            try:
-                return conn.exec_driver_sql(statement)
-            except Exception as exc:
-                if _code(exc) != LOCK_WAIT_TIMEOUT or attempt == ATTEMPTS - 1:
-                    raise
-                LOG.info('waiting for a table lock for %s; trying again', statement[:80])
-                time.sleep(min(0.1 * 2 ** attempt, 5.0))
+        return retry.give_way(attempt, lambda exc: _code(exc) == LOCK_WAIT_TIMEOUT, statement)
     finally:
         conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % int(before))
 

@@ -18,7 +18,6 @@ the queue drain.
 import contextlib
 import logging
 import re
-import time
 
 import sqlalchemy as sa
 
@@ -28,7 +27,6 @@ batches = True
 #: Nothing to add to an online run's result.
 NOTE = None
 LOCK_NOT_AVAILABLE = '55P03'
-ATTEMPTS = 30
 _DDL = re.compile(r'^\s*(ALTER\s+TABLE|CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX)\b', re.I)
 _CREATE_INDEX = re.compile(r'^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+("?\w+"?)\s+ON\s+("?\w+"?)', re.I)
 _ADD_FOREIGN_KEY = re.compile(
@@ -94,24 +92,23 @@ def _name(quoted):
 def _waiting_briefly(conn, execute, sql, fence, lock_wait):
     """``execute()`` with ``lock_timeout`` at ``lock_wait``, again after a
     growing pause each time the lock was not to be had."""
+    from dbmanage.db import retry
     before = conn.exec_driver_sql('SHOW lock_timeout').scalar()
     conn.exec_driver_sql("SET LOCAL lock_timeout = '%dms'" % int(lock_wait * 1000))
-    try:
-        for attempt in range(ATTEMPTS):
-            fence('statement')
-            conn.exec_driver_sql('SAVEPOINT dbmanage_online')
-            try:
-                found = execute()
-            except Exception as exc:
-                if _pgcode(exc) != LOCK_NOT_AVAILABLE or \
-                        attempt == ATTEMPTS - 1:
-                    raise
+
+    def attempt():
+        fence('statement')
+        conn.exec_driver_sql('SAVEPOINT dbmanage_online')
+        try:
+            found = execute()
+        except Exception as exc:
+            if _pgcode(exc) == LOCK_NOT_AVAILABLE:
                 conn.exec_driver_sql('ROLLBACK TO SAVEPOINT dbmanage_online')
-                LOG.info('waiting for a table lock for %s; trying again', sql[:80])
-                time.sleep(min(0.1 * 2 ** attempt, 5.0))
-                continue
-            conn.exec_driver_sql('RELEASE SAVEPOINT dbmanage_online')
-            return found
+            raise
+        conn.exec_driver_sql('RELEASE SAVEPOINT dbmanage_online')
+        return found
+    try:
+        return retry.give_way(attempt, lambda exc: _pgcode(exc) == LOCK_NOT_AVAILABLE, sql)
     finally:
         conn.exec_driver_sql('SELECT set_config(%(v)s, %(w)s, true)',
                              {'v': 'lock_timeout', 'w': before})
