@@ -705,6 +705,71 @@ def test_plan_on_galera_marks_what_runs_in_total_order(galera, galera_db, cli):
     assert code == 8
 
 
+class _ChildWriter(threading.Thread):
+    """Updates rows of ``table`` on another node, back to back, until stopped."""
+
+    def __init__(self, url, table, ids):
+        super().__init__(daemon=True)
+        self.url, self.table, self.ids = url, table, ids
+        self.stopped, self.writes, self.errors = threading.Event(), 0, []
+
+    def run(self):
+        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool,
+                                  isolation_level='AUTOCOMMIT')
+        with engine.connect() as conn:
+            while not self.stopped.is_set():
+                try:
+                    row = self.ids[self.writes % len(self.ids)]
+                    conn.execute(sa.text('UPDATE %s SET state_info = :n WHERE id = :id'
+                                         % self.table), {'n': str(self.writes), 'id': row})
+                except sa.exc.DBAPIError as exc:  # a certification failure: go on
+                    self.errors.append(str(exc.orig))
+                    if exc.connection_invalidated:
+                        break
+                self.writes += 1
+        engine.dispose()
+
+
+@galera_group
+def test_an_index_on_a_referenced_table_while_another_node_writes_its_child(
+        galera, galera_db, cli):
+    """Total order keeps an ALTER TABLE apart from replicated writes to the
+    tables whose keys reference the altered one, but not a CREATE INDEX: node
+    1's CREATE INDEX then waits for a table lock on the child that node 1's
+    applier holds, while the applier waits in commit order behind the CREATE
+    INDEX, and the cluster stops for good. The same plain upgrade must finish."""
+    from bench import bigdb
+    name = galera_db()
+    url = galera.url(1, name)
+    code, result = cli.json('mistral', 'upgrade', '023', url=url)
+    assert code == 0, result
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        bigdb.fill(conn, bigdb.MISTRAL, 400)
+        ids = [r[0] for r in conn.execute(sa.text(
+            'SELECT id FROM action_executions_v2 LIMIT 50'))]
+    engine.dispose()
+    writer = _ChildWriter(galera.url(2, name), 'action_executions_v2', ids)
+    writer.start()
+    try:
+        while writer.writes < 20:
+            time.sleep(0.05)
+        proc = cli.run('mistral', '--json', 'upgrade', '026', url=url, timeout=60,
+                       db_manage={'online': 'never'})
+    except subprocess.TimeoutExpired:
+        # The cluster no longer moves, and its nodes refuse to kill the
+        # statement: only restarting them brings it back for the next tests.
+        galera.sh('stop')
+        galera.sh('start')
+        pytest.fail('the upgrade stalled the cluster')
+    finally:
+        writer.stopped.set()
+        writer.join(30)
+    assert proc.returncode == 0, proc.stderr
+    assert [a['revision'] for a in json.loads(proc.stdout)['applied']] == ['024', '025', '026']
+    assert writer.writes > 20
+
+
 @galera_group
 def test_a_holder_paused_past_its_lease_runs_no_further_statement(galera, galera_db, cli,
                                                                  chain_copy, tmp_path):

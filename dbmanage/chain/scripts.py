@@ -16,6 +16,7 @@ import pathlib
 import threading
 import warnings
 
+from dbmanage import dialects
 from dbmanage import errors
 
 if typing.TYPE_CHECKING:
@@ -26,6 +27,7 @@ MIGRATIONS_DIR = pathlib.Path(importlib.util.find_spec('alembic_migrations').ori
 
 def alembic_config(service: Service, output=None, **attributes):
     from alembic.config import Config
+    dialects.load_ddl_rules()
     cfg = Config(output_buffer=output, stdout=output or io.StringIO())
     cfg.set_main_option('script_location', str(MIGRATIONS_DIR))
     cfg.set_main_option('path_separator', 'os')

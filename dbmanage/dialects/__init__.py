@@ -30,6 +30,14 @@ def of(connection):
     return named(connection.dialect.name)
 
 
+def load_ddl_rules() -> None:
+    """Teach SQLAlchemy each backend's own way of writing DDL (the ``ddl``
+    module of a package that has one), before Alembic compiles any."""
+    for package in sorted(set(_PACKAGES.values())):
+        if named(package).ddl_rules:
+            importlib.import_module('%s.%s.ddl' % (__name__, package))
+
+
 def embedded_url(name: str) -> str:
     """The embedded database's URL: a SQLite file ``<name>.sqlite`` in the
     current folder, for running with no configuration at all."""

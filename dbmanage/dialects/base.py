@@ -40,6 +40,9 @@ class Dialect:
     quote: str = '"%s"'
     #: Alembic's batch mode copies a table into a new one to alter it.
     batch_recreates: bool = False
+    #: Has the package a ``ddl`` module that changes how SQLAlchemy writes
+    #: some DDL for this backend (``dialects.load_ddl_rules``)?
+    ddl_rules: bool = False
 
     # -- connections the driver opens by itself (no SQLAlchemy) -------------
 

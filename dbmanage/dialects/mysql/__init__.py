@@ -16,6 +16,8 @@ class Dialect(base.Dialect):
     list_tables = 'SHOW TABLES'
     now = {'utc': 'UTC_TIMESTAMP()', 'local': 'CURRENT_TIMESTAMP'}
     quote = '`%s`'
+    # Index changes as ALTER TABLE, which Galera orders safely (``ddl``).
+    ddl_rules = True
 
     def direct(self, parts):
         return parts.driver == self.driver and set(parts.query) <= {'charset'}

@@ -31,6 +31,8 @@ import time
 
 import sqlalchemy as sa
 
+from dbmanage.dialects.mysql import ddl
+
 LOG = logging.getLogger(__name__)
 
 batches = True
@@ -44,9 +46,6 @@ LOCK_WAIT_TIMEOUT, NOT_SUPPORTED, NOT_SUPPORTED_REASON = 1205, 1845, 1846
 NO_TRIGGERS = (1142, 1227, 1419)
 
 _ALTER = re.compile(r'^\s*ALTER\s+TABLE\s+`?(\w+)`?\s', re.I)
-_CREATE_INDEX = re.compile(r'^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(`?\w+`?)\s+ON\s+`?(\w+)`?\s*(\(.*)$',
-                           re.I | re.S)
-_DROP_INDEX = re.compile(r'^\s*DROP\s+INDEX\s+(`?\w+`?)\s+ON\s+`?(\w+)`?\s*$', re.I)
 _ADD_FOREIGN_KEY = re.compile(
     r'\bADD\s+(?:CONSTRAINT\s+`?\w+`?\s+)?FOREIGN\s+KEY\s*(?:`?\w+`?\s*)?\(([^)]*)\)\s*'
     r'REFERENCES\s+`?(\w+)`?\s*\(([^)]*)\)', re.I)
@@ -149,19 +148,9 @@ def _sql(conn, construct) -> str:
 
 def _as_alter(sql):
     """(table, the statement as ALTER TABLE ...) or None."""
+    sql = ddl.as_alter(sql).rstrip().rstrip(';')
     found = _ALTER.match(sql)
-    if found:
-        return found.group(1), sql.rstrip().rstrip(';')
-    found = _CREATE_INDEX.match(sql)
-    if found:
-        unique, name, table, columns = found.groups()
-        return table, 'ALTER TABLE %s ADD %sINDEX %s %s' % (_q(table), unique or '', name,
-                                                          columns.strip())
-    found = _DROP_INDEX.match(sql)
-    if found:
-        name, table = found.groups()
-        return table, 'ALTER TABLE %s DROP INDEX %s' % (_q(table), name)
-    return None
+    return (found.group(1), sql) if found else None
 
 
 def alter(online, construct, run, fence):
