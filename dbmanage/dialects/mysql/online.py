@@ -11,16 +11,19 @@ When the server refuses, a large table changes through a shadow copy:
 2. triggers on ``<t>`` copy every write into it, and a key-ordered copy
    fills it in batches (each batch its own transaction, throttled on Galera's
    flow control);
-3. one ``RENAME TABLE`` swaps the copy in (``<t>`` becomes ``_dbm_old_<t>``,
-   then dropped), so a writer waiting for ``<t>`` finds the copy, never no
-   table. A RENAME would carry the foreign keys of other tables along to the
-   old table, so a table that others reference is not copied: its change
-   runs as it is.
+3. where other tables reference ``<t>``, each of their foreign keys gets a
+   twin ``_dbm_fk_<key>`` on ``_dbm_new_<t>``, added unchecked (the copy holds
+   every row by then, and the triggers keep it so);
+4. one ``RENAME TABLE`` swaps the copy in (``<t>`` becomes ``_dbm_old_<t>``),
+   so a writer waiting for ``<t>`` finds the copy, never no table. The RENAME
+   takes the original keys along to the old table and the twins to ``<t>``;
+   each original is then dropped and its twin renamed back to it in one
+   ALTER, so no referencing row is ever unchecked. The old table goes last.
 
 A statement waits at most ``lock_wait`` seconds for the table's metadata
 lock, then gives way to the writers queued behind it and tries again.
-A run that dies inside a copy leaves ``_dbm_*`` objects that ``tidy`` takes
-away before the next run's first statement.
+A run that dies inside a copy leaves ``_dbm_*`` tables and keys that ``tidy``
+takes away or finishes before the next run's first statement.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ import contextlib
 import logging
 import re
 import time
+import typing
 
 import sqlalchemy as sa
 
@@ -39,7 +43,7 @@ batches = True
 #: Nothing to add to an online run's result.
 NOTE = None
 
-NEW, OLD = '_dbm_new_', '_dbm_old_'
+NEW, OLD, TWIN = '_dbm_new_', '_dbm_old_', '_dbm_fk_'
 LOCK_WAIT_TIMEOUT, NOT_SUPPORTED, NOT_SUPPORTED_REASON = 1205, 1845, 1846
 #: CREATE TRIGGER refused: no TRIGGER privilege (1142), or SUPER needed with
 #: binary logging on (1419), or a privilege missing otherwise (1227).
@@ -239,13 +243,36 @@ def _foreign_key_unchecked(online, table, statement, fence):
         conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
 
 
-def _children(conn, table):
-    """Tables other than ``table`` whose foreign keys reference it."""
+class _Key(typing.NamedTuple):
+    """A foreign key of ``child``, as SHOW CREATE TABLE writes it."""
+    child: str
+    name: str
+    columns: str
+    parent: str
+    keys: str
+    actions: str
+
+    def definition(self, name, parent):
+        return 'CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)%s' % (
+            _q(name), self.columns, _q(parent), self.keys, self.actions)
+
+
+_FOREIGN_KEY = re.compile(r'^\s*CONSTRAINT `([^`]+)` FOREIGN KEY \(([^)]*)\) REFERENCES '
+                          r'`([^`]+)` \(([^)]*)\)(.*?),?$', re.M)
+
+
+def _foreign_keys(conn, child):
+    return [_Key(child, *found) for found in _FOREIGN_KEY.findall(_create_of(conn, child))]
+
+
+def _referencing_keys(conn, table):
+    """The foreign keys of other tables that reference ``table``."""
     rows = conn.execute(sa.text(
         'SELECT DISTINCT table_name FROM information_schema.referential_constraints '
         'WHERE constraint_schema = DATABASE() AND referenced_table_name = :t '
-        'AND table_name <> :t'), {'t': table})
-    return [r[0] for r in rows]
+        'AND table_name <> :t ORDER BY table_name'), {'t': table})
+    return [key for child in [r[0] for r in rows] for key in _foreign_keys(conn, child)
+            if key.parent == table]
 
 
 def _unshadowable(conn, table, statement) -> str | None:
@@ -267,11 +294,16 @@ def _unshadowable(conn, table, statement) -> str | None:
     if _scalar(conn, 'SELECT COUNT(*) FROM information_schema.triggers WHERE '
                      'event_object_schema = DATABASE() AND event_object_table = :t', t=table):
         return 'it has triggers'
-    if _children(conn, table):
-        # A RENAME carries their foreign keys along to the old table; dropping
-        # the old table first (pt-osc's drop_swap) keeps them but fails every
-        # write that arrives before the copy has its name.
-        return 'other tables reference it'
+    return _children_unshadowable(_referencing_keys(conn, table))
+
+
+def _children_unshadowable(keys) -> str | None:
+    for key in keys:
+        if len(TWIN + key.name) > 64:
+            return 'the name of the foreign key %s of %s is too long' % (key.name, key.child)
+        if re.search(r'ON UPDATE (CASCADE|SET)', key.actions):
+            # A changed key would reach the children before the copy has it.
+            return 'the foreign key %s of %s follows key changes' % (key.name, key.child)
     return None
 
 
@@ -356,7 +388,15 @@ def _shadow(online, table, statement, fence):
     progress = driver.Progress(online.revision, table, 'copy',
                                total=estimate_rows(conn, table))
     _copy(online, table, new, pk, names, progress, fence)
-    _cut_over(online, table, new, fence)
+    keys = {}
+    for key in _referencing_keys(conn, table):
+        before = _index_names(conn, key.child)
+        _unchecked(conn, 'ALTER TABLE %s ADD %s' % (_q(key.child), key.definition(
+            TWIN + key.name, new)), fence, online.settings.lock_wait)
+        # The server names the key it made for a foreign key after the
+        # newest foreign key on its columns: the twin.
+        keys[key] = (before - _index_names(conn, key.child) or {None}).pop()
+    _cut_over(online, table, new, keys, fence)
     online.copied(progress)
 
 
@@ -384,15 +424,45 @@ def _copy(online, table, new, pk, names, progress, fence):
         after = upper
 
 
-def _cut_over(online, table, new, fence):
+def _cut_over(online, table, new, keys, fence):
     """One RENAME TABLE swaps the copy in: writers waiting for the table
     find the copy when they get it, never no table."""
     old = OLD + table
     _ddl(online.conn, 'RENAME TABLE %s TO %s, %s TO %s' % (_q(table), _q(old), _q(new),
                                                           _q(table)),
          fence, online.settings.lock_wait)
+    for key, index in keys.items():
+        _untwin(online.conn, key, table, index, fence, online.settings.lock_wait)
     fence('dropping the old %s' % table)
     online.conn.exec_driver_sql('DROP TABLE %s' % _q(old))
+
+
+def _untwin(conn, key, table, index, fence, lock_wait):
+    """After the swap: drop the original of ``key`` (it follows the old
+    table), and give its twin, which references ``table``, its name back,
+    and the key the server renamed after the twin (``index``) its own."""
+    _ddl(conn, 'ALTER TABLE %s DROP FOREIGN KEY %s' % (_q(key.child), _q(key.name)), fence,
+         lock_wait)
+    _unchecked(conn, 'ALTER TABLE %s DROP FOREIGN KEY %s, ADD %s%s' % (
+        _q(key.child), _q(TWIN + key.name), key.definition(key.name, table),
+        ', RENAME INDEX %s TO %s' % (_q(TWIN + key.name), _q(index)) if index else ''),
+        fence, lock_wait)
+
+
+def _index_names(conn, table):
+    return {r[0] for r in conn.execute(sa.text(
+        'SELECT DISTINCT index_name FROM information_schema.statistics '
+        'WHERE table_schema = DATABASE() AND table_name = :t'), {'t': table})}
+
+
+def _unchecked(conn, statement, fence, lock_wait):
+    """A foreign key added without reading the rows: the server then adds it
+    in place, in moments, where the rows are known to hold."""
+    conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
+    try:
+        _ddl(conn, statement, fence, lock_wait)
+    finally:
+        conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
 
 
 # -- what plan says -----------------------------------------------------------
@@ -430,8 +500,8 @@ def forecast(conn, op, settings) -> dict:
         why = 'its name is too long'
     if why is None and _NOT_SHADOWED.search(sql):
         why = 'the statement names a foreign key or renames'
-    if why is None and _children(conn, op['table']):
-        why = 'other tables reference it'
+    if why is None:
+        why = _children_unshadowable(_referencing_keys(conn, op['table']))
     if why is None:
         return {'way': 'shadow copy', 'blocks': False, 'wait_s': settings.lock_wait + 0.1,
                 'writes_wait': 'the cut-over: at most %.1f s waiting for its lock, then one '
@@ -453,8 +523,28 @@ def _as_is(op, why=None, total_order=False):
 
 
 def tidy(conn) -> None:
-    """Take away what a run that died inside a shadow copy left: the copy
-    and its triggers before the swap, the old table after it."""
+    """Take away or finish what a run that died inside a shadow copy left:
+    before the swap the copy, its triggers and the twin keys that reference
+    it; after it the twins not yet renamed back, and the old table."""
+    for key in _twins(conn):
+        name = key.name[len(TWIN):]
+        index = _renamed_index(conn, key, name)
+        rename = ', RENAME INDEX %s TO %s' % (_q(key.name), _q(index)) if index else ''
+        if key.parent.startswith(NEW):
+            LOG.warning('dropping the foreign key %s of %s, left by an interrupted online '
+                        'upgrade', key.name, key.child)
+            conn.exec_driver_sql('ALTER TABLE %s DROP FOREIGN KEY %s%s' % (
+                _q(key.child), _q(key.name), rename))
+            continue
+        LOG.warning('giving the foreign key %s of %s its name %s back, after an interrupted '
+                    'online upgrade', key.name, key.child, name)
+        if any(k.name == name for k in _foreign_keys(conn, key.child)):
+            conn.exec_driver_sql('ALTER TABLE %s DROP FOREIGN KEY %s' % (_q(key.child),
+                                                                         _q(name)))
+        conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
+        conn.exec_driver_sql('ALTER TABLE %s DROP FOREIGN KEY %s, ADD %s%s' % (
+            _q(key.child), _q(key.name), key.definition(name, key.parent), rename))
+        conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
     rows = conn.execute(sa.text(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
         "AND (table_name LIKE '\\_dbm\\_new\\_%' OR table_name LIKE '\\_dbm\\_old\\_%')"))
@@ -464,6 +554,28 @@ def tidy(conn) -> None:
         _drop_shadow(conn, name[len(NEW):], name)
     if leftovers:
         commit(conn)
+
+
+def _renamed_index(conn, twin, name):
+    """The name of the key the server renamed after ``twin`` (the twin of
+    the foreign key ``name``), or None. The server names a key it makes for
+    a foreign key after the constraint's given name, or after the first
+    column where it named the constraint itself."""
+    if twin.name not in _index_names(conn, twin.child):
+        return None
+    if re.fullmatch(r'%s_ibfk_\d+' % re.escape(twin.child), name):
+        return twin.columns.split(',')[0].strip(' `')
+    return name
+
+
+def _twins(conn):
+    """The twin keys an online run added to referencing tables."""
+    rows = conn.execute(sa.text(
+        "SELECT DISTINCT table_name FROM information_schema.referential_constraints "
+        "WHERE constraint_schema = DATABASE() AND constraint_name LIKE '\\_dbm\\_fk\\_%' "
+        "AND table_name NOT LIKE '\\_dbm\\_%'"))
+    return [key for child in [r[0] for r in rows] for key in _foreign_keys(conn, child)
+            if key.name.startswith(TWIN)]
 
 
 def _drop_shadow(conn, table, name=None):
