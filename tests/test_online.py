@@ -539,6 +539,64 @@ def test_a_shadow_copy_of_a_referenced_table_killed_anywhere_is_tidied(make_db):
     assert point > 12 and tidied == {True, False}
 
 
+def test_a_batch_that_loses_to_a_writer_runs_again_in_place(make_db, caplog):
+    """A writer's transaction that deadlocks with a batch (heavier, so
+    InnoDB rolls the batch back; on Galera a certification failure does the
+    same) costs that batch one more try, not the whole run."""
+    import threading
+    from dbmanage import dialects
+    from dbmanage.db import retry
+    url = make_db('mysql')
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    retry.classify_errors(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql('CREATE TABLE t (id INT NOT NULL PRIMARY KEY, s INT NOT NULL)')
+        conn.exec_driver_sql('CREATE TABLE heavy (id INT NOT NULL PRIMARY KEY, n INT NOT NULL)')
+        conn.exec_driver_sql('INSERT INTO t SELECT seq, 0 FROM seq_1_to_200')
+        conn.exec_driver_sql('INSERT INTO heavy SELECT seq, 0 FROM seq_1_to_3000')
+        conn.commit()
+    table = sa.table('t', sa.column('id'), sa.column('s'))
+    batch_waits = threading.Event()
+
+    def writer():
+        with engine.connect() as conn:
+            conn.exec_driver_sql('UPDATE heavy SET n = n + 1')
+            conn.exec_driver_sql('SELECT s FROM t WHERE id = 100 FOR UPDATE')
+            batch_waits.wait(30)
+            conn.exec_driver_sql('UPDATE t SET s = 2 WHERE id = 1')  # the deadlock
+            conn.commit()
+    caplog.set_level('INFO')
+    threads = [threading.Thread(target=writer),
+               threading.Thread(target=_when_batch_waits, args=(engine, batch_waits))]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)  # the writer holds row 100
+    with engine.connect() as conn:
+        runner = online.Online(conn, dialects.of(conn), online.Settings(mode='always',
+                                                                         batch=100))
+        runner.execute(sa.update(table).values(s=1), None, lambda what: None)
+        conn.commit()
+        for thread in threads:
+            thread.join(30)
+        assert conn.exec_driver_sql('SELECT DISTINCT s FROM t').all() == [(1,)]
+    engine.dispose()
+    assert 'lost to a writer; running it again' in caplog.text
+
+
+def _when_batch_waits(engine, event):
+    """Set ``event`` once a batch has been waiting for a row lock a while."""
+    deadline = time.monotonic() + 30
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            if conn.exec_driver_sql("SELECT COUNT(*) FROM information_schema.processlist "
+                                    "WHERE db = DATABASE() AND info LIKE 'UPDATE t SET%%' "
+                                    "AND time_ms > 300").scalar():
+                event.set()
+                return
+            conn.rollback()
+            time.sleep(0.02)
+
+
 @pytest.mark.parametrize('backend', SERVERS)
 def test_a_change_waiting_behind_a_long_transaction_retries_in_place(make_db, backend, caplog):
     """A service's transaction holds the table for 2.5 s: the ALTER gives way

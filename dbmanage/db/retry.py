@@ -1,5 +1,6 @@
-"""The one retry policy: transient database errors are retried, and a
-statement that gave up waiting for a table lock is sent again.
+"""The one retry policy: transient database errors are retried, a
+statement that gave up waiting for a table lock is sent again, and an online
+batch that lost to a writer runs again.
 
 A rerun is safe wherever the error struck: PostgreSQL and SQLite roll the
 unfinished revision back, and on MySQL the next attempt resumes it from the
@@ -93,6 +94,36 @@ def give_way(fn, lock_busy, what: str):
         retry=tenacity.retry_if_exception(lock_busy),
         stop=tenacity.stop_after_attempt(LOCK_ATTEMPTS),
         wait=tenacity.wait_exponential(multiplier=0.1, max=5),
+        before_sleep=_log,
+        reraise=True)
+    return retrying(fn)
+
+
+#: Attempts of one online batch that keeps losing to the writers.
+BATCH_ATTEMPTS = 20
+
+
+def lost_batch(fn, rollback, what: str):
+    """Run one online batch ``fn()``, a transaction of its own. When it
+    loses to a writer (a deadlock; on Galera, a write set that failed
+    certification) roll it back with ``rollback()`` and run it again: a batch
+    changes only rows not yet changed, so the repeat is the same batch, and
+    the run goes on instead of starting over."""
+    from oslo_db import exception as db_exc
+
+    def _lost(exc):
+        if not isinstance(exc, db_exc.DBDeadlock):
+            return False
+        rollback()
+        return True
+
+    def _log(state):
+        LOG.info('a batch of %s lost to a writer; running it again in %.1f s',
+                 what[:80], state.next_action.sleep)
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(_lost),
+        stop=tenacity.stop_after_attempt(BATCH_ATTEMPTS),
+        wait=tenacity.wait_random_exponential(multiplier=0.05, max=2),
         before_sleep=_log,
         reraise=True)
     return retrying(fn)

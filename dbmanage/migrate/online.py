@@ -35,6 +35,8 @@ import logging
 import re
 import time
 
+from dbmanage.db import retry
+
 LOG = logging.getLogger(__name__)
 
 MODES = ('never', 'auto', 'always')
@@ -160,12 +162,17 @@ class Online:
                 statement = statement.where(key > after)
             if upper is not None:
                 statement = statement.where(key <= upper)
-            fence('batch of %s on %s' % (step.what, step.table))
             started = time.monotonic()
-            changed = self.conn.execute(statement).rowcount
-            if record is not None:
-                record((number, upper) if upper is not None else (number + 1, None))
-            self.backend.commit(self.conn)
+
+            def run_batch():
+                fence('batch of %s on %s' % (step.what, step.table))
+                changed = self.conn.execute(statement).rowcount
+                if record is not None:
+                    record((number, upper) if upper is not None else (number + 1, None))
+                self.backend.commit(self.conn)
+                return changed
+            changed = retry.lost_batch(run_batch, lambda: self.backend.rollback(self.conn),
+                                       '%s on %s' % (step.what, step.table))
             self.progressed(progress, changed)
             self.backend.pause(self.conn, time.monotonic() - started)
             if upper is None:

@@ -103,6 +103,11 @@ def commit(conn) -> None:
     conn.exec_driver_sql('COMMIT')
 
 
+def rollback(conn) -> None:
+    """Roll a batch back on the server (``commit``'s counterpart)."""
+    conn.exec_driver_sql('ROLLBACK')
+
+
 @contextlib.contextmanager
 def batch_session(conn):
     """READ COMMITTED while batches run: an UPDATE then locks only the rows
@@ -401,6 +406,7 @@ def _shadow(online, table, statement, fence):
 
 
 def _copy(online, table, new, pk, names, progress, fence):
+    from dbmanage.db import retry
     conn, size, after = online.conn, online.settings.batch, None
     while True:
         upper = _scalar(conn, 'SELECT %s FROM %s %s ORDER BY %s LIMIT 1 OFFSET %d' % (
@@ -409,14 +415,19 @@ def _copy(online, table, new, pk, names, progress, fence):
         where = ' AND '.join(filter(None, (
             '%s > :a' % _q(pk) if after is not None else None,
             '%s <= :u' % _q(pk) if upper is not None else None))) or '1 = 1'
-        fence('copying %s' % table)
         started = time.monotonic()
-        # Shared locks on the batch's rows: a write to one of them waits for
-        # this batch, then its trigger brings the copy up to date.
-        copied = conn.execute(sa.text(
-            'INSERT IGNORE INTO %s (%s) SELECT %s FROM %s WHERE %s LOCK IN SHARE MODE'
-            % (_q(new), names, names, _q(table), where)), {'a': after, 'u': upper}).rowcount
-        commit(conn)
+
+        def run_batch():
+            fence('copying %s' % table)
+            # Shared locks on the batch's rows: a write to one of them waits
+            # for this batch, then its trigger brings the copy up to date.
+            copied = conn.execute(sa.text(
+                'INSERT IGNORE INTO %s (%s) SELECT %s FROM %s WHERE %s LOCK IN SHARE MODE'
+                % (_q(new), names, names, _q(table), where)),
+                {'a': after, 'u': upper}).rowcount
+            commit(conn)
+            return copied
+        copied = retry.lost_batch(run_batch, lambda: rollback(conn), 'copy of %s' % table)
         online.progressed(progress, copied)
         pause(conn, time.monotonic() - started)
         if upper is None:

@@ -54,6 +54,13 @@ def commit(conn) -> None:
     conn.exec_driver_sql('BEGIN')
 
 
+def rollback(conn) -> None:
+    """Roll a batch back, and go on in a new transaction (``commit``'s
+    counterpart)."""
+    conn.exec_driver_sql('ROLLBACK')
+    conn.exec_driver_sql('BEGIN')
+
+
 @contextlib.contextmanager
 def batch_session(conn):
     """READ COMMITTED is PostgreSQL's default: nothing to change."""
