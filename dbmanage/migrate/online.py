@@ -35,8 +35,6 @@ import logging
 import re
 import time
 
-from dbmanage.db import retry
-
 LOG = logging.getLogger(__name__)
 
 MODES = ('never', 'auto', 'always')
@@ -151,6 +149,8 @@ class Online:
 
     def _pass(self, step, key, number, after, progress, fence, record):
         import sqlalchemy as sa
+
+        from dbmanage.db import retry
         size = self.settings.batch
         while True:
             upper = self.conn.execute(
