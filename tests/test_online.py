@@ -262,8 +262,8 @@ def test_plan_says_what_online_does_and_the_longest_wait(cli, make_db):
     assert 'Online (always): ' in text and 'longest write wait: the cut-over' in text
 
 
-def _lbaas_at(make_db, revision, rows=40):
-    url = make_db('mysql')
+def _lbaas_at(make_db, revision, rows=40, backend='mysql'):
+    url = make_db(backend)
     inprocess.run('lbaas', url, 'upgrade', revision=bigdb.LBAAS.start)
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
@@ -271,6 +271,22 @@ def _lbaas_at(make_db, revision, rows=40):
     engine.dispose()
     inprocess.run('lbaas', url, 'upgrade', revision=revision)
     return url
+
+
+@pytest.mark.parametrize('backend', SERVERS)
+def test_a_data_step_written_as_sql_text_runs_in_batches(make_db, backend):
+    """0f242cf02c74 names the provider of every load balancer in an
+    ``op.execute`` string: online it runs in batches like a built UPDATE,
+    as plan says, and ends as the one statement does."""
+    online_url, plain = (_lbaas_at(make_db, '0fd2c131923f', backend=backend) for _ in range(2))
+    ctx = inprocess.context('lbaas', online_url, online=online.Settings(mode='always', batch=2))
+    result = inprocess.commands.execute(ctx, 'upgrade', {'revision': '0f242cf02c74'})
+    ctx.database.dispose()
+    assert result.ok, result.error
+    done = {(t['revision'], t['what'], t['table']): t for t in result.details['online']['tables']}
+    assert done[('0f242cf02c74', 'update', 'load_balancer')]['rows_done'] > 2
+    inprocess.run('lbaas', plain, 'upgrade', revision='0f242cf02c74')
+    assert faults.fingerprint(online_url) == faults.fingerprint(plain)
 
 
 def test_a_foreign_key_is_added_unchecked_once_no_row_breaks_it(make_db, caplog):

@@ -214,6 +214,8 @@ def batchable(construct) -> _Step | None:
     change" can be written as a condition) or a DELETE, on one table.
     """
     import sqlalchemy as sa
+    if isinstance(construct, (str, sa.sql.elements.TextClause)):
+        return _text_step(construct)
     if isinstance(construct, sa.sql.dml.Delete) and _plain_table(construct.table):
         return _Step(construct.table.name, 'delete', construct, construct)
     if not isinstance(construct, sa.sql.dml.Update) or not _plain_table(construct.table):
@@ -239,15 +241,54 @@ def _plain_table(table) -> bool:
         not isinstance(table, sa.sql.expression.Alias)
 
 
-#: An UPDATE whose SET gives constant values, or a DELETE, as offline SQL
-#: spells them: what ``batchable`` takes, for ``plan``.
-_BATCHABLE_SQL = re.compile(
-    r"""^\s*(DELETE\b.*|UPDATE\s+[`"]?\w+[`"]?\s+SET\s+([`"]?\w+[`"]?\s*=\s*"""
-    r"""('(?:[^']|'')*'|-?\d+(\.\d+)?|NULL|TRUE|FALSE)\s*,?\s*)+(WHERE\b.*)?)$""", re.I | re.S)
+_NAME = r'[`"]?(\w+)[`"]?'
+_VALUE = r"'(?:[^']|'')*'|-?\d+(?:\.\d+)?|NULL|TRUE|FALSE"
+_UPDATE = re.compile(r'^\s*UPDATE\s+%s\s+SET\s+(.*?)(?:\s+WHERE\s+(.*?))?\s*;?\s*$' % _NAME,
+                     re.I | re.S)
+_SET = re.compile(r'\s*%s\s*=\s*(%s)\s*(,|$)' % (_NAME, _VALUE), re.I)
+_DELETE = re.compile(r'^\s*DELETE\s+FROM\s+%s(?:\s+WHERE\s+(.*?))?\s*;?\s*$' % _NAME,
+                     re.I | re.S)
+
+
+def _text_step(construct) -> _Step | None:
+    """An UPDATE setting constants, or a DELETE, of one table, written as
+    SQL text (a revision's ``op.execute``), as a step batches can run."""
+    import sqlalchemy as sa
+    sql = construct if isinstance(construct, str) else construct.text
+    found = _DELETE.match(sql)
+    if found:
+        table, where = found.groups()
+        statement = sa.delete(sa.table(table))
+        if where:
+            # Parenthesised: the batches add their own conditions with AND.
+            statement = statement.where(sa.text('(%s)' % where))
+        return _Step(table, 'delete', construct, statement)
+    found = _UPDATE.match(sql)
+    if not found:
+        return None
+    table, assignments, where = found.groups()
+    values, at = {}, 0
+    while at < len(assignments):
+        part = _SET.match(assignments, at)
+        if part is None or part.end() == at:
+            return None
+        values[part.group(1)] = part.group(2)
+        at = part.end()
+    if not values:
+        return None
+    target = sa.table(table, *[sa.column(c) for c in values])
+    statement = sa.update(target).values({target.c[c]: sa.literal_column(v)
+                                          for c, v in values.items()})
+    if where:
+        statement = statement.where(sa.text('(%s)' % where))
+    unchanged = [target.c[c].is_not_distinct_from(sa.literal_column(v))
+                 for c, v in values.items()]
+    return _Step(table, 'update', construct, statement.where(sa.not_(sa.and_(*unchanged))))
 
 
 def batchable_sql(sql: str) -> bool:
-    return bool(_BATCHABLE_SQL.match(sql))
+    """Would ``sql``, a statement as offline SQL spells it, run in batches?"""
+    return _text_step(sql) is not None
 
 
 def batches_forecast(settings: Settings) -> dict:
