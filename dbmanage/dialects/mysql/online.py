@@ -257,7 +257,13 @@ class _Key(typing.NamedTuple):
     keys: str
     actions: str
 
-    def definition(self, name, parent):
+    def definition(self, name, parent, index=None):
+        """The key as ADD takes it; with ``index``, the key the server makes
+        for it is named so. MariaDB then reads ``CONSTRAINT <index> FOREIGN
+        KEY <name>`` the other way round: the constraint is ``name``."""
+        if index:
+            return 'CONSTRAINT %s FOREIGN KEY %s (%s) REFERENCES %s (%s)%s' % (
+                _q(index), _q(name), self.columns, _q(parent), self.keys, self.actions)
         return 'CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)%s' % (
             _q(name), self.columns, _q(parent), self.keys, self.actions)
 
@@ -324,13 +330,20 @@ def _retarget(statement, table):
 def _generated_keys(create):
     """Keys that look made by the server for a foreign key: named after the
     key's constraint or its first column, on exactly its columns."""
-    keys = dict(re.findall(r'^\s*KEY `([^`]+)` \(([^)]*)\)', create, re.M))
     found = []
     for name, columns in re.findall(r'CONSTRAINT `([^`]+)` FOREIGN KEY \(([^)]*)\)', create):
-        first = columns.split(',')[0].strip().strip('`')
-        found += [key for key in (name, first) if keys.get(key, '').replace(' ', '')
-                  == columns.replace(' ', '')]
+        found += [key for key in [_generated_key(create, name, columns)] if key]
     return found
+
+
+def _generated_key(create, name, columns):
+    """The key the server made for the foreign key ``name`` on ``columns``, or None."""
+    keys = dict(re.findall(r'^\s*KEY `([^`]+)` \(([^)]*)\)', create, re.M))
+    first = columns.split(',')[0].strip().strip('`')
+    for key in (name, first):
+        if keys.get(key, '').replace(' ', '') == columns.replace(' ', ''):
+            return key
+    return None
 
 
 def _create_of(conn, table):
@@ -395,12 +408,11 @@ def _shadow(online, table, statement, fence):
     _copy(online, table, new, pk, names, progress, fence)
     keys = {}
     for key in _referencing_keys(conn, table):
-        before = _index_names(conn, key.child)
+        # A key the server made for a foreign key is made again for the
+        # newest one on its columns, under that one's name unless told.
+        keys[key] = _generated_key(_create_of(conn, key.child), key.name, key.columns)
         _unchecked(conn, 'ALTER TABLE %s ADD %s' % (_q(key.child), key.definition(
-            TWIN + key.name, new)), fence, online.settings.lock_wait)
-        # The server names the key it made for a foreign key after the
-        # newest foreign key on its columns: the twin.
-        keys[key] = (before - _index_names(conn, key.child) or {None}).pop()
+            TWIN + key.name, new, keys[key])), fence, online.settings.lock_wait)
     _cut_over(online, table, new, keys, fence)
     online.copied(progress)
 
@@ -450,20 +462,15 @@ def _cut_over(online, table, new, keys, fence):
 
 def _untwin(conn, key, table, index, fence, lock_wait):
     """After the swap: drop the original of ``key`` (it follows the old
-    table), and give its twin, which references ``table``, its name back,
-    and the key the server renamed after the twin (``index``) its own."""
+    table), and give its twin, which references ``table``, its name back.
+    Where the server made the key's index itself (``index``) it makes it again
+    under the same name: a RENAME INDEX would turn it into an ordinary key,
+    which a later index on its columns no longer replaces."""
     _ddl(conn, 'ALTER TABLE %s DROP FOREIGN KEY %s' % (_q(key.child), _q(key.name)), fence,
          lock_wait)
-    _unchecked(conn, 'ALTER TABLE %s DROP FOREIGN KEY %s, ADD %s%s' % (
-        _q(key.child), _q(TWIN + key.name), key.definition(key.name, table),
-        ', RENAME INDEX %s TO %s' % (_q(TWIN + key.name), _q(index)) if index else ''),
+    _unchecked(conn, 'ALTER TABLE %s DROP FOREIGN KEY %s, ADD %s' % (
+        _q(key.child), _q(TWIN + key.name), key.definition(key.name, table, index)),
         fence, lock_wait)
-
-
-def _index_names(conn, table):
-    return {r[0] for r in conn.execute(sa.text(
-        'SELECT DISTINCT index_name FROM information_schema.statistics '
-        'WHERE table_schema = DATABASE() AND table_name = :t'), {'t': table})}
 
 
 def _unchecked(conn, statement, fence, lock_wait):
@@ -539,22 +546,21 @@ def tidy(conn) -> None:
     it; after it the twins not yet renamed back, and the old table."""
     for key in _twins(conn):
         name = key.name[len(TWIN):]
-        index = _renamed_index(conn, key, name)
-        rename = ', RENAME INDEX %s TO %s' % (_q(key.name), _q(index)) if index else ''
         if key.parent.startswith(NEW):
             LOG.warning('dropping the foreign key %s of %s, left by an interrupted online '
                         'upgrade', key.name, key.child)
-            conn.exec_driver_sql('ALTER TABLE %s DROP FOREIGN KEY %s%s' % (
-                _q(key.child), _q(key.name), rename))
+            conn.exec_driver_sql('ALTER TABLE %s DROP FOREIGN KEY %s' % (_q(key.child),
+                                                                         _q(key.name)))
             continue
+        index = _generated_key(_create_of(conn, key.child), name, key.columns)
         LOG.warning('giving the foreign key %s of %s its name %s back, after an interrupted '
                     'online upgrade', key.name, key.child, name)
         if any(k.name == name for k in _foreign_keys(conn, key.child)):
             conn.exec_driver_sql('ALTER TABLE %s DROP FOREIGN KEY %s' % (_q(key.child),
                                                                          _q(name)))
         conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
-        conn.exec_driver_sql('ALTER TABLE %s DROP FOREIGN KEY %s, ADD %s%s' % (
-            _q(key.child), _q(key.name), key.definition(name, key.parent), rename))
+        conn.exec_driver_sql('ALTER TABLE %s DROP FOREIGN KEY %s, ADD %s' % (
+            _q(key.child), _q(key.name), key.definition(name, key.parent, index)))
         conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
     rows = conn.execute(sa.text(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
@@ -565,18 +571,6 @@ def tidy(conn) -> None:
         _drop_shadow(conn, name[len(NEW):], name)
     if leftovers:
         commit(conn)
-
-
-def _renamed_index(conn, twin, name):
-    """The name of the key the server renamed after ``twin`` (the twin of
-    the foreign key ``name``), or None. The server names a key it makes for
-    a foreign key after the constraint's given name, or after the first
-    column where it named the constraint itself."""
-    if twin.name not in _index_names(conn, twin.child):
-        return None
-    if re.fullmatch(r'%s_ibfk_\d+' % re.escape(twin.child), name):
-        return twin.columns.split(',')[0].strip(' `')
-    return name
 
 
 def _twins(conn):
