@@ -289,6 +289,19 @@ def test_a_data_step_written_as_sql_text_runs_in_batches(make_db, backend):
     assert faults.fingerprint(online_url) == faults.fingerprint(plain)
 
 
+def test_which_sql_text_runs_in_batches():
+    from sqlalchemy.dialects import mysql
+    step = online.batchable(sa.text("UPDATE t SET a = 'x, y', b = NULL WHERE c = 1 OR d = 2"))
+    batch = step.pending.where(sa.literal_column('id') > 5)
+    assert str(batch.compile(dialect=mysql.dialect(), compile_kwargs={'literal_binds': True})) == (
+        "UPDATE t SET a='x, y', b=NULL WHERE (c = 1 OR d = 2) "
+        "AND NOT (t.a <=> 'x, y' AND t.b <=> NULL) AND id > 5")
+    assert online.batchable(sa.text('DELETE FROM t WHERE c < 3')).what == 'delete'
+    # Computed values, and values bound apart from the text, run as they are.
+    assert online.batchable(sa.text('UPDATE t SET a = b WHERE c = 1')) is None
+    assert online.batchable(sa.text("UPDATE t SET a = 'x' WHERE c = :c").bindparams(c=1)) is None
+
+
 def test_a_foreign_key_is_added_unchecked_once_no_row_breaks_it(make_db, caplog):
     """MariaDB adds a foreign key without copying the table only unchecked;
     online, the rows are checked by a read first, and the key ends as plain."""

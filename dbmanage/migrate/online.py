@@ -254,6 +254,8 @@ def _text_step(construct) -> _Step | None:
     """An UPDATE setting constants, or a DELETE, of one table, written as
     SQL text (a revision's ``op.execute``), as a step batches can run."""
     import sqlalchemy as sa
+    if getattr(construct, '_bindparams', None):
+        return None     # its values would not follow it into the batches
     sql = construct if isinstance(construct, str) else construct.text
     found = _DELETE.match(sql)
     if found:
