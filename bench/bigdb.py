@@ -34,7 +34,8 @@ class Sql:
         """A FROM item yielding the integers first..last as column ``seq``."""
         if self.mysql:
             return 'seq_%d_to_%d' % (first, last)
-        return 'generate_series(%d, %d) AS s(seq)' % (first, last)
+        # BIGINT: products like seq * 7411 outgrow INTEGER past 290,000 rows.
+        return 'generate_series(%d::bigint, %d::bigint) AS s(seq)' % (first, last)
 
     def hex(self, expr, width):
         return "LPAD(%s, %d, '0')" % (('LOWER(HEX(%s))' if self.mysql else 'to_hex(%s)') % expr,
