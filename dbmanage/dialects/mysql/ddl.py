@@ -1,13 +1,13 @@
 """How dbmanage writes index changes on MySQL and MariaDB: as ALTER TABLE.
 
 ``CREATE INDEX`` and ``ALTER TABLE ... ADD INDEX`` make the same index, but
-a Galera node puts them in total order differently: an ALTER TABLE carries
-the tables whose foreign keys reference the altered table, a CREATE INDEX
-does not. A CREATE INDEX on such a table, while another node writes one of
-those tables, then waits on its own node for a lock on the referencing table
-that the replication applier holds, while the applier waits, in commit
-order, behind the CREATE INDEX; neither can be killed, and the whole cluster
-stops. Written as ALTER TABLE, the replicated writes wait their turn instead.
+a Galera node (MariaDB 10.11) orders them differently against replicated
+writes to the tables whose foreign keys reference the indexed table. A
+CREATE INDEX, while another node writes such a table, waits on its own node
+for a lock on it that the replication applier holds, while the applier
+waits, in commit order, behind the CREATE INDEX; neither can be killed, and
+the whole cluster stops. Written as ALTER TABLE, the replicated writes wait
+their turn instead.
 """
 import re
 
