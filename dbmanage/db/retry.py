@@ -68,15 +68,18 @@ def _log_attempt(state):
                 str(state.outcome.exception()).splitlines()[0])
 
 
+def _run(fn, again, attempts, wait, log):
+    """``fn()``, run again while ``again(exc)`` says so, ``attempts`` times at
+    most; the last error is raised as it is."""
+    return tenacity.Retrying(retry=tenacity.retry_if_exception(again),
+                             stop=tenacity.stop_after_attempt(attempts), wait=wait,
+                             before_sleep=log, reraise=True)(fn)
+
+
 def call(fn, attempts: int):
     """Run ``fn()``; rerun it on a transient error."""
-    retrying = tenacity.Retrying(
-        retry=tenacity.retry_if_exception(is_transient),
-        stop=tenacity.stop_after_attempt(attempts),
-        wait=tenacity.wait_exponential(multiplier=0.2, max=5),
-        before_sleep=_log_attempt,
-        reraise=True)
-    return retrying(fn)
+    return _run(fn, is_transient, attempts, tenacity.wait_exponential(multiplier=0.2, max=5),
+                _log_attempt)
 
 
 #: Attempts of a statement that keeps meeting a long transaction's table lock.
@@ -90,13 +93,8 @@ def give_way(fn, lock_busy, what: str):
     def _log(state):
         LOG.info('waiting for a table lock for %s; trying again in %.1f s',
                  what[:80], state.next_action.sleep)
-    retrying = tenacity.Retrying(
-        retry=tenacity.retry_if_exception(lock_busy),
-        stop=tenacity.stop_after_attempt(LOCK_ATTEMPTS),
-        wait=tenacity.wait_exponential(multiplier=0.1, max=5),
-        before_sleep=_log,
-        reraise=True)
-    return retrying(fn)
+    return _run(fn, lock_busy, LOCK_ATTEMPTS, tenacity.wait_exponential(multiplier=0.1, max=5),
+                _log)
 
 
 #: Attempts of one online batch that keeps losing to the writers.
@@ -120,10 +118,5 @@ def lost_batch(fn, rollback, what: str):
     def _log(state):
         LOG.info('a batch of %s lost to a writer; running it again in %.1f s',
                  what[:80], state.next_action.sleep)
-    retrying = tenacity.Retrying(
-        retry=tenacity.retry_if_exception(_lost),
-        stop=tenacity.stop_after_attempt(BATCH_ATTEMPTS),
-        wait=tenacity.wait_random_exponential(multiplier=0.05, max=2),
-        before_sleep=_log,
-        reraise=True)
-    return retrying(fn)
+    return _run(fn, _lost, BATCH_ATTEMPTS,
+                tenacity.wait_random_exponential(multiplier=0.05, max=2), _log)
