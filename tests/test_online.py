@@ -330,43 +330,22 @@ def upgrade():
 '''
 
 
-def test_a_shadow_copy_keeps_every_write_made_during_it(cli, make_db, chain_copy):
-    """A change MariaDB makes by copying goes through a shadow copy while a
-    writer updates, inserts and deletes rows: afterwards the table holds
-    exactly what the writer's committed writes left, and no write failed
-    (the swap is one RENAME TABLE: a waiting writer never finds no table)."""
-    import random
+def _copy_under_writer(cli, engine, url, chain_copy, next_write):
+    """Upgrade ``url`` online to 046 (``COPIED_REVISION``, a shadow copy of
+    dbm_copied, in batches of 20) while a writer sends ``next_write(n)``:
+    (statement, params, what to note once it committed), back to back.
+    Returns the writes that failed and the kinds of those that committed."""
     import threading
     package, env = chain_copy
-    url = make_db('mysql')
-    assert cli.run('mistral', 'upgrade', 'head', url=url, env=env).returncode == 0
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        conn.exec_driver_sql('CREATE TABLE dbm_copied (id VARCHAR(20) NOT NULL PRIMARY KEY, '
-                             'n INT NOT NULL)')
-        conn.exec_driver_sql("INSERT INTO dbm_copied SELECT CONCAT('r', seq), seq "
-                             "FROM seq_1_to_3000")
-        conn.commit()
-        expected = dict(conn.exec_driver_sql('SELECT id, n FROM dbm_copied').all())
     (package / 'mistral' / 'versions' / '046_copied.py').write_text(COPIED_REVISION)
-    done, failed, rng, writes = threading.Event(), [], random.Random(7), []
+    done, failed, writes = threading.Event(), [], []
 
     def write():
         with engine.connect() as conn:
             for n in itertools.count(10 ** 6):
                 if done.is_set():
                     return
-                key = rng.choice(sorted(expected))
-                statement, params, change = (
-                    'UPDATE dbm_copied SET n = %s WHERE id = %s', (n, key),
-                    lambda: expected.__setitem__(key, n))
-                if n % 3 == 0:
-                    statement, params, change = (
-                        'INSERT INTO dbm_copied (id, n) VALUES (%s, %s)', ('w%d' % n, n),
-                        lambda: expected.__setitem__('w%d' % n, n))
-                elif n % 7 == 0:
-                    statement, params, change = (
-                        'DELETE FROM dbm_copied WHERE id = %s', (key,), lambda: expected.pop(key))
+                statement, params, change = next_write(n)
                 try:
                     conn.exec_driver_sql(statement, params)
                     conn.commit()
@@ -388,6 +367,38 @@ def test_a_shadow_copy_keeps_every_write_made_during_it(cli, make_db, chain_copy
     copies = [t for t in json.loads(proc.stdout)['details']['online']['tables']
               if t['table'] == 'dbm_copied']
     assert [t['what'] for t in copies] == ['copy']
+    return failed, writes
+
+
+def test_a_shadow_copy_keeps_every_write_made_during_it(cli, make_db, chain_copy):
+    """A change MariaDB makes by copying goes through a shadow copy while a
+    writer updates, inserts and deletes rows: afterwards the table holds
+    exactly what the writer's committed writes left, and no write failed
+    (the swap is one RENAME TABLE: a waiting writer never finds no table)."""
+    import random
+    env = chain_copy[1]
+    url = make_db('mysql')
+    assert cli.run('mistral', 'upgrade', 'head', url=url, env=env).returncode == 0
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.exec_driver_sql('CREATE TABLE dbm_copied (id VARCHAR(20) NOT NULL PRIMARY KEY, '
+                             'n INT NOT NULL)')
+        conn.exec_driver_sql("INSERT INTO dbm_copied SELECT CONCAT('r', seq), seq "
+                             "FROM seq_1_to_3000")
+        conn.commit()
+        expected = dict(conn.exec_driver_sql('SELECT id, n FROM dbm_copied').all())
+    rng = random.Random(7)
+
+    def next_write(n):
+        key = rng.choice(sorted(expected))
+        if n % 3 == 0:
+            return ('INSERT INTO dbm_copied (id, n) VALUES (%s, %s)', ('w%d' % n, n),
+                    lambda: expected.__setitem__('w%d' % n, n))
+        if n % 7 == 0:
+            return ('DELETE FROM dbm_copied WHERE id = %s', (key,), lambda: expected.pop(key))
+        return ('UPDATE dbm_copied SET n = %s WHERE id = %s', (n, key),
+                lambda: expected.__setitem__(key, n))
+    failed, writes = _copy_under_writer(cli, engine, url, chain_copy, next_write)
     with engine.connect() as conn:
         found = dict(conn.exec_driver_sql('SELECT id, n FROM dbm_copied').all())
         kind = conn.exec_driver_sql(
@@ -408,8 +419,7 @@ def test_a_shadow_copy_of_a_referenced_table_keeps_its_children_checked(cli, mak
     every write on the way: children inserted and parents deleted (cascading)
     during the copy all end as their committed writes left them."""
     import random
-    import threading
-    package, env = chain_copy
+    env = chain_copy[1]
     url = make_db('mysql')
     assert cli.run('mistral', 'upgrade', 'head', url=url, env=env).returncode == 0
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
@@ -433,53 +443,23 @@ def test_a_shadow_copy_of_a_referenced_table_keeps_its_children_checked(cli, mak
         children = dict(conn.exec_driver_sql('SELECT id, parent FROM dbm_child').all())
         before = [conn.exec_driver_sql('SHOW CREATE TABLE %s' % t).first()[1]
                   for t in ('dbm_child', 'dbm_kept')]
-    (package / 'mistral' / 'versions' / '046_copied.py').write_text(COPIED_REVISION)
-    done, failed, rng, writes = threading.Event(), [], random.Random(11), []
+    rng = random.Random(11)
 
-    def write():
-        with engine.connect() as conn:
-            for n in itertools.count(10 ** 6):
-                if done.is_set():
-                    return
-                key = rng.choice(sorted(parents))
-                if n % 3 == 0:
-                    statement, params = 'INSERT INTO dbm_child VALUES (%s, %s)', (n, key)
+    def next_write(n):
+        key = rng.choice(sorted(parents))
+        if n % 3 == 0:
+            return ('INSERT INTO dbm_child VALUES (%s, %s)', (n, key),
+                    lambda: children.__setitem__(n, key))
+        if n % 5 == 0 and int(key[1:]) > 100:  # dbm_kept's parents stay
 
-                    def change():
-                        children[n] = key
-                elif n % 5 == 0 and int(key[1:]) > 100:  # dbm_kept's parents stay
-                    statement, params = 'DELETE FROM dbm_copied WHERE id = %s', (key,)
-
-                    def change():
-                        parents.pop(key)
-                        for child in [c for c, p in children.items() if p == key]:
-                            children.pop(child)
-                else:
-                    statement, params = 'INSERT INTO dbm_copied VALUES (%s, %s)', ('w%d' % n, n)
-
-                    def change():
-                        parents['w%d' % n] = n
-                try:
-                    conn.exec_driver_sql(statement, params)
-                    conn.commit()
-                except sa.exc.DBAPIError as exc:
-                    conn.rollback()
-                    failed.append(exc)
-                    continue
-                change()
-                writes.append(statement.split()[0])
-    writer = threading.Thread(target=write)
-    writer.start()
-    try:
-        proc = cli.run('mistral', '--json', 'upgrade', 'head', '--online', url=url, env=env,
-                       db_manage={'online_batch': 20})
-    finally:
-        done.set()
-        writer.join()
-    assert proc.returncode == 0, proc.stderr
-    copies = [t for t in json.loads(proc.stdout)['details']['online']['tables']
-              if t['table'] == 'dbm_copied']
-    assert [t['what'] for t in copies] == ['copy']
+            def deleted():
+                parents.pop(key)
+                for child in [c for c, p in children.items() if p == key]:
+                    children.pop(child)
+            return 'DELETE FROM dbm_copied WHERE id = %s', (key,), deleted
+        return ('INSERT INTO dbm_copied VALUES (%s, %s)', ('w%d' % n, n),
+                lambda: parents.__setitem__('w%d' % n, n))
+    failed, writes = _copy_under_writer(cli, engine, url, chain_copy, next_write)
     with engine.connect() as conn:
         assert dict(conn.exec_driver_sql('SELECT id, n FROM dbm_copied').all()) == parents
         assert dict(conn.exec_driver_sql('SELECT id, parent FROM dbm_child').all()) == children
