@@ -238,8 +238,15 @@ class Journal:
                    resume.short_sql(construct, self.conn.dialect), TABLE))
 
     def _count(self, steps_done):
-        self.conn.execute(sa.text('UPDATE %s SET steps_done = :n, batch_key = NULL' % TABLE),
-                          {'n': steps_done})
+        try:
+            self.conn.execute(sa.text('UPDATE %s SET steps_done = :n, batch_key = NULL'
+                                      % TABLE), {'n': steps_done})
+        except sa.exc.DBAPIError:
+            # A run paused past its lease finds the record gone when the run
+            # that took the lock over has finished: the fence says that.
+            self.before_statement('recording statement %d of revision %s'
+                                  % (steps_done, self.revision))
+            raise
 
     def _record_batch(self, key):
         """Commits with the batch it follows."""
