@@ -16,8 +16,9 @@ one every 100 ms, each write its own transaction with a lock wait timeout of
 
 Prints per mode the upgrade's wall time and slowest revisions, the writes
 made during it (slowest, p99, p50, failed, and beside them the p99 before
-the upgrade started), acknowledged writes missing afterwards, and rows per
-table. ``--mode both`` then takes the writer's writes out of both copies
+the upgrade started), the three slowest writes with the statements each
+server ran meanwhile (sampled every 0.1 s), acknowledged writes missing
+afterwards, and rows per table. ``--mode both`` then takes the writer's writes out of both copies
 (rows it inserted deleted, columns it updated set back from the original)
 and checks that schema (tests/schemadump.py) and rows (a digest of every row
 of every table) are identical. A program without ``--online`` is said so in
@@ -56,6 +57,7 @@ from tests import conftest, faults, schemadump  # noqa: E402
 
 BIN = pathlib.Path(sys.executable).parent
 UPDATE_EVERY, INSERT_EVERY = 0.02, 0.1
+SAMPLE_EVERY = 0.1  # seconds between two looks at what the servers run
 WARM_UP = 2.0       # seconds the writer runs before the upgrade: its floor
 GALERA = {'GALERA_BASE': '/tmp/bench-galera', 'GALERA_PORT': '3340',
           'GALERA_WSREP_PORT': '4700'}
@@ -263,6 +265,65 @@ class Writer(threading.Thread):
         self.join()
 
 
+class Sampler(threading.Thread):
+    """What each node runs for the database, every ``SAMPLE_EVERY`` seconds:
+    (when, node, statement prefix, state, seconds in it), so that a slow write
+    can be set beside the statements it waited for."""
+
+    def __init__(self, urls):
+        super().__init__(daemon=True)
+        self.engines = [sa.create_engine(url, poolclass=sa.pool.NullPool) for url in urls]
+        self.stopping = threading.Event()
+        self.samples = []
+
+    def _query(self, conn):
+        if conn.dialect.name == 'mysql':
+            return conn.exec_driver_sql(
+                "SELECT LEFT(REPLACE(info, '\\n', ' '), 90), state, time_ms / 1000 "
+                "FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND "
+                "(db = DATABASE() OR user = 'system user') AND info IS NOT NULL")
+        return conn.exec_driver_sql(
+            "SELECT LEFT(REPLACE(query, E'\\n', ' '), 90), coalesce(wait_event, state), "
+            "extract(epoch FROM now() - query_start) FROM pg_stat_activity WHERE "
+            "datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'")
+
+    def run(self):
+        conns = [engine.connect() for engine in self.engines]
+        while not self.stopping.wait(SAMPLE_EVERY):
+            for node, conn in enumerate(conns, 1):
+                now = time.monotonic()
+                self.samples += [(now, node, info, state, float(seconds or 0))
+                                 for info, state, seconds in self._query(conn)]
+                conn.rollback()
+        for conn, engine in zip(conns, self.engines):
+            conn.close()
+            engine.dispose()
+
+    def stop(self):
+        self.stopping.set()
+        self.join()
+
+    def during(self, started, seconds):
+        """The statements seen while a write that took ``seconds`` waited,
+        each once, with the longest time it had been running."""
+        seen = {}
+        for when, node, info, state, running in self.samples:
+            if started <= when <= started + seconds:
+                key = (node, info, state)
+                seen[key] = max(seen.get(key, 0.0), running)
+        return sorted(seen.items(), key=lambda kv: -kv[1])[:6]
+
+
+def slowest_writes(writer, sampler, start, count=3):
+    """The ``count`` slowest writes of the upgrade, each with what ran meanwhile."""
+    during = sorted((w for w in writer.writes if start <= w[1]), key=lambda w: -w[2])
+    return [{'at_s': round(started - start, 1), 'seconds': round(seconds, 2), 'kind': kind,
+             'error': error, 'meanwhile': [
+                 'node %d: %s [%s, %.1f s]' % (node, info, state, running)
+                 for (node, info, state), running in sampler.during(started, seconds)]}
+            for kind, started, seconds, error in during[:count]]
+
+
 def _short(exc):
     orig = getattr(exc, 'orig', exc)
     return ('%s: %s' % (type(orig).__name__, orig)).splitlines()[0][:120]
@@ -468,16 +529,20 @@ def upgrade(service, url, writer_url, dataset, n, mode, lock_timeout, tmp):
         'online': 'never' if mode == 'plain' else 'always'})
     argv = [program(service), '--config-file', str(conf), '--json', 'upgrade', 'head']
     writer = Writer(writer_url, dataset, n, lock_timeout)
+    sampler = Sampler(dict.fromkeys([url, writer_url]))
     writer.start()
     time.sleep(WARM_UP)
+    sampler.start()
     started, since = time.monotonic(), _utc(-1)
     proc = subprocess.run(argv + (['--online'] if mode == 'online' else []),
                           capture_output=True, text=True, cwd=tmp)
     ended, until = time.monotonic(), _utc(1)
     writer.stop()
+    sampler.stop()
     run = Run(url, {}, writer, (since, until))
     result = run.result
     result.update(wall_s=round(ended - started, 2), **summary(writer, started, ended))
+    result['slowest_writes'] = slowest_writes(writer, sampler, started)
     # dbmanage_agent/retry.py logs one line per retried transient error.
     result['retries'] = proc.stderr.count('transient database error')
     # With --json, what else reaches stderr is the run's warnings.
@@ -566,6 +631,11 @@ def show(mode, r):
                   '', r['updates'], r['inserts'], r['slowest_s'], r['p99_s'], r['p50_ms'],
                   r['p99_before_ms'], r['failed'],
                   ''.join('; %d x %s' % (c, e) for e, c in r['errors'].items())))
+    for w in r.get('slowest_writes', []):
+        print('%-7s slow write: %s of %.2f s at +%.1f s%s' % (
+            '', w['kind'], w['seconds'], w['at_s'], ' (%s)' % w['error'] if w['error'] else ''))
+        for line in w['meanwhile']:
+            print('%-7s   meanwhile %s' % ('', line))
     for line in r.get('warnings', []):
         print('%-7s log: %s' % ('', line[:200]))
     for line in r.get('online_tables', []):
