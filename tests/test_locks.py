@@ -707,6 +707,43 @@ def test_plan_on_galera_marks_what_runs_in_total_order(galera, galera_db, cli):
     assert code == 0 and plan['blocking'] == []
 
 
+@galera_group
+def test_members_change_online_on_galera_without_total_order_copies(galera, galera_db,
+                                                                    caplog):
+    """On Galera any ALTER but an INSTANT one holds every write of the
+    cluster back for its length. lbaas's member table gets a foreign key on a
+    new column (9b5473976d6d), then the key is dropped and added again around a
+    NOT NULL change (034b2dc2f3e0): online, each goes INSTANT (a key whose
+    index is there, added unchecked once the rows are read) or through a
+    shadow copy, none as it is, and the end is the plain upgrade's."""
+    from bench import bigdb
+    from dbmanage.migrate import online
+    from tests import faults
+    from tests import inprocess
+    urls = [galera.url(1, galera_db()) for _ in range(2)]
+    for url in urls:
+        inprocess.run('lbaas', url, 'upgrade', revision=bigdb.LBAAS.start)
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            bigdb.fill(conn, bigdb.LBAAS, 40)
+        engine.dispose()
+        inprocess.run('lbaas', url, 'upgrade', revision='82b9402e71fd')
+    plain, online_url = urls
+    inprocess.run('lbaas', plain, 'upgrade', revision='034b2dc2f3e0')
+    caplog.set_level('INFO')
+    ctx = inprocess.context('lbaas', online_url, online=online.Settings(mode='always', batch=7))
+    result = inprocess.commands.execute(ctx, 'upgrade', {'revision': '034b2dc2f3e0'})
+    ctx.database.dispose()
+    assert result.ok, result.error
+    as_is = [r.getMessage() for r in caplog.records
+             if 'running it as it is' in r.getMessage() and r.getMessage().startswith('member')]
+    assert as_is == []
+    copies = [t['revision'] for t in result.details['online']['tables']
+              if (t['what'], t['table']) == ('copy', 'member')]
+    assert copies == ['9b5473976d6d', '034b2dc2f3e0']
+    assert faults.fingerprint(online_url) == faults.fingerprint(plain)
+
+
 class _ChildWriter(threading.Thread):
     """Updates rows of ``table`` on another node, back to back, until stopped."""
 

@@ -7,6 +7,7 @@ timings are the benchmark's (``bench/online.py``).
 import collections
 import itertools
 import json
+import re
 import time
 
 import pytest
@@ -474,34 +475,101 @@ def test_a_shadow_copy_of_a_referenced_table_keeps_its_children_checked(cli, mak
     assert min(counts[w] for w in ('INSERT', 'DELETE')) >= 5, counts
 
 
+def test_a_shadow_copy_keeps_the_tables_own_foreign_keys(cli, make_db, chain_copy):
+    """The copied table references others, by keys named by hand and by the
+    server: parents deleted during the copy take their rows along in the copy
+    too (cascades fire no trigger), and the keys come out with their names."""
+    import random
+    env = chain_copy[1]
+    url = make_db('mysql')
+    assert cli.run('mistral', 'upgrade', 'head', url=url, env=env).returncode == 0
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.exec_driver_sql('CREATE TABLE dbm_parent (id INT NOT NULL PRIMARY KEY)')
+        conn.exec_driver_sql('CREATE TABLE dbm_copied (id VARCHAR(20) NOT NULL PRIMARY KEY, '
+                             'n INT NOT NULL, parent INT, other INT, CONSTRAINT '
+                             'fk_dbm_copied_parent FOREIGN KEY (parent) REFERENCES dbm_parent '
+                             '(id) ON DELETE CASCADE, FOREIGN KEY (other) REFERENCES '
+                             'dbm_parent (id) ON DELETE SET NULL)')
+        conn.exec_driver_sql('INSERT INTO dbm_parent SELECT seq FROM seq_1_to_300')
+        conn.exec_driver_sql("INSERT INTO dbm_copied SELECT CONCAT('r', seq), seq, "
+                             "seq MOD 300 + 1, (seq + 7) MOD 300 + 1 FROM seq_1_to_3000")
+        conn.commit()
+        rows = {r[0]: tuple(r[1:]) for r in conn.exec_driver_sql(
+            'SELECT id, n, parent, other FROM dbm_copied')}
+        before = conn.exec_driver_sql('SHOW CREATE TABLE dbm_copied').first()[1]
+    parents = set(range(1, 301))
+    rng = random.Random(5)
+
+    def next_write(n):
+        if n % 4 == 0 and len(parents) > 100:
+            parent = rng.choice(sorted(parents))
+
+            def deleted():
+                parents.discard(parent)
+                for key, (value, a, b) in list(rows.items()):
+                    if a == parent:
+                        rows.pop(key)
+                    elif b == parent:
+                        rows[key] = (value, a, None)
+            return 'DELETE FROM dbm_parent WHERE id = %s', (parent,), deleted
+        parent = rng.choice(sorted(parents))
+        return ('INSERT INTO dbm_copied VALUES (%s, %s, %s, %s)', ('w%d' % n, n, parent, parent),
+                lambda: rows.__setitem__('w%d' % n, (n, parent, parent)))
+    failed, writes = _copy_under_writer(cli, engine, url, chain_copy, next_write)
+    with engine.connect() as conn:
+        assert {r[0]: tuple(r[1:]) for r in conn.exec_driver_sql(
+            'SELECT id, n, parent, other FROM dbm_copied')} == rows
+        after = conn.exec_driver_sql('SHOW CREATE TABLE dbm_copied').first()[1]
+        assert after == before.replace('`n` int(11) NOT NULL', '`n` bigint(20) NOT NULL')
+        with pytest.raises(sa.exc.IntegrityError, match='1452'):
+            conn.exec_driver_sql("INSERT INTO dbm_copied VALUES ('x', 0, 0, NULL)")
+    engine.dispose()
+    assert failed == []
+    counts = collections.Counter(writes)
+    assert min(counts[w] for w in ('INSERT', 'DELETE')) >= 5, counts
+
+
 _FAMILY = ['CREATE TABLE p (id INT NOT NULL PRIMARY KEY, n INT NOT NULL)',
+           'CREATE TABLE o (id INT NOT NULL PRIMARY KEY)',
            # Keys the server names: after the column, and after the constraint.
            'CREATE TABLE c (id INT NOT NULL PRIMARY KEY, p_id INT, '
            'FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE)',
            'CREATE TABLE d (id INT NOT NULL PRIMARY KEY, p_id INT NOT NULL, '
            'CONSTRAINT d_p FOREIGN KEY (p_id) REFERENCES p (id))',
+           # Its own keys as the server made them, one named by hand.
+           'CREATE TABLE q (id INT NOT NULL PRIMARY KEY, n INT NOT NULL, p_id INT, o_id INT, '
+           'CONSTRAINT q_p FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE, '
+           'FOREIGN KEY (o_id) REFERENCES o (id))',
            'INSERT INTO p SELECT seq, seq FROM seq_1_to_30',
+           'INSERT INTO o SELECT seq FROM seq_1_to_30',
            'INSERT INTO c SELECT seq, seq FROM seq_1_to_30',
-           'INSERT INTO d SELECT seq, seq FROM seq_1_to_30']
+           'INSERT INTO d SELECT seq, seq FROM seq_1_to_30',
+           'INSERT INTO q SELECT seq, seq, seq, seq FROM seq_1_to_30']
+# The keys the server made for foreign keys must still be its own afterwards:
+# an index on their columns then replaces them.
+_LATER = ['ALTER TABLE c ADD INDEX c_later (p_id)', 'ALTER TABLE d ADD INDEX d_later (p_id)',
+          'ALTER TABLE q ADD INDEX q_later (p_id), ADD INDEX q_later_o (o_id)']
 
 
 class _Crash(Exception):
     pass
 
 
-def test_a_shadow_copy_of_a_referenced_table_killed_anywhere_is_tidied(make_db):
+@pytest.mark.parametrize('statement', [
+    'ALTER TABLE p MODIFY n BIGINT NOT NULL',    # others reference p
+    'ALTER TABLE q MODIFY n BIGINT NOT NULL',    # q references others
+    'ALTER TABLE q DROP FOREIGN KEY q_p, MODIFY p_id BIGINT'])
+def test_a_shadow_copy_killed_anywhere_is_tidied(make_db, statement):
     """Killed before any statement of the copy, the key moves and the swap,
-    the next run's tidy leaves the referencing tables exactly as they were and
-    no ``_dbm_`` object behind, and the change then ends as a clean one."""
+    the next run's tidy leaves every table exactly as it was and no ``_dbm_``
+    object behind, and the change then ends as a clean one."""
     from dbmanage import dialects
-    statement = 'ALTER TABLE p MODIFY n BIGINT NOT NULL'
-    # The keys the server made for c's and d's foreign keys must still be
-    # its own: an index on their columns then replaces them.
-    later = ['ALTER TABLE c ADD INDEX c_later (p_id)', 'ALTER TABLE d ADD INDEX d_later (p_id)']
+    table, column = re.search(r'TABLE (\w+) .*MODIFY (\w+)', statement).groups()
     clean = make_db('mysql')
     engine = sa.create_engine(clean, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
-        for sql in _FAMILY + [statement] + later:
+        for sql in _FAMILY + [statement] + _LATER:
             conn.exec_driver_sql(sql)
     engine.dispose()
     expected = faults.fingerprint(clean)
@@ -539,10 +607,11 @@ def test_a_shadow_copy_of_a_referenced_table_killed_anywhere_is_tidied(make_db):
             assert left == [], (point, left)
             changed = conn.exec_driver_sql(
                 "SELECT data_type FROM information_schema.columns WHERE table_schema = "
-                "DATABASE() AND table_name = 'p' AND column_name = 'n'").scalar() == 'bigint'
+                "DATABASE() AND table_name = %s AND column_name = %s",
+                (table, column)).scalar() == 'bigint'
             if not changed:
                 conn.exec_driver_sql(statement)
-            for sql in later:
+            for sql in _LATER:
                 conn.exec_driver_sql(sql)
             tidied.add(changed)
         engine.dispose()

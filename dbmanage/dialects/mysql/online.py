@@ -5,9 +5,15 @@ on a single server, ``ALGORITHM=INSTANT`` on a Galera node (where any other
 ALTER runs in total order and stalls the whole cluster for its length).
 When the server refuses, a large table changes through a shadow copy:
 
-1. ``_dbm_new_<t>`` is created from ``SHOW CREATE TABLE <t>`` (its
-   ``<t>_ibfk_N`` keys as ``_dbm_new_<t>_ibfk_N``, which the final rename
-   turns back) and the revision's statement is applied to it while empty;
+1. ``_dbm_new_<t>`` is created from ``SHOW CREATE TABLE <t>`` and the
+   revision's statement is applied to it while empty. Foreign key names are
+   unique in a schema: ``<t>``'s own keys named by hand are first renamed
+   ``_dbm_was_<key>`` (a change of metadata only), so the copy takes their
+   names; its ``<t>_ibfk_N`` keys are made as ``_dbm_new_<t>_ibfk_N``, which
+   the final rename turns back. Keys the server made for foreign keys are
+   left for the server to make again on the copy, so they stay the server's
+   (a later index on their columns replaces them). The copy must come out as
+   ``<t>`` is, or it is dropped and the statement runs as it is;
 2. triggers on ``<t>`` copy every write into it, and a key-ordered copy
    fills it in batches (each batch its own transaction, throttled on Galera's
    flow control);
@@ -18,12 +24,13 @@ When the server refuses, a large table changes through a shadow copy:
    so a writer waiting for ``<t>`` finds the copy, never no table. The RENAME
    takes the original keys along to the old table and the twins to ``<t>``;
    each original is then dropped and its twin renamed back to it in one
-   ALTER, so no referencing row is ever unchecked. The old table goes last.
+   ALTER, so no referencing row is ever unchecked. The old table goes last,
+   with the renamed keys.
 
 A statement waits at most ``lock_wait`` seconds for the table's metadata
 lock, then gives way to the writers queued behind it and tries again.
 A run that dies inside a copy leaves ``_dbm_*`` tables and keys that ``tidy``
-takes away or finishes before the next run's first statement.
+takes away, names back or finishes before the next run's first statement.
 """
 from __future__ import annotations
 
@@ -43,7 +50,7 @@ batches = True
 #: Nothing to add to an online run's result.
 NOTE = None
 
-NEW, OLD, TWIN = '_dbm_new_', '_dbm_old_', '_dbm_fk_'
+NEW, OLD, TWIN, AWAY = '_dbm_new_', '_dbm_old_', '_dbm_fk_', '_dbm_was_'
 LOCK_WAIT_TIMEOUT, NOT_SUPPORTED, NOT_SUPPORTED_REASON = 1205, 1845, 1846
 #: CREATE TRIGGER refused: no TRIGGER privilege (1142), or SUPER needed with
 #: binary logging on (1419), or a privilege missing otherwise (1227).
@@ -53,12 +60,13 @@ _ALTER = re.compile(r'^\s*ALTER\s+TABLE\s+`?(\w+)`?\s', re.I)
 _ADD_FOREIGN_KEY = re.compile(
     r'\bADD\s+(?:CONSTRAINT\s+`?\w+`?\s+)?FOREIGN\s+KEY\s*(?:`?\w+`?\s*)?\(([^)]*)\)\s*'
     r'REFERENCES\s+`?(\w+)`?\s*\(([^)]*)\)', re.I)
-#: Clauses a shadow copy cannot take: key names are unique in a schema.
-_NOT_SHADOWED = re.compile(r'\bFOREIGN\s+KEY\b|\bRENAME\b|\bDROP\s+CONSTRAINT\b', re.I)
+#: Clauses a shadow copy cannot take.
+_NOT_SHADOWED = re.compile(r'\bRENAME\b|\bDROP\s+CONSTRAINT\b', re.I)
 
 
-class _NoTriggers(Exception):
-    """The user may not create the shadow copy's triggers."""
+class _Refused(Exception):
+    """A shadow copy cannot make this change after all (no triggers
+    allowed, a copy that does not come out as the table is)."""
 
 
 def _code(exc) -> int | None:
@@ -178,15 +186,15 @@ def alter(online, construct, run, fence):
         if _code(exc) not in (NOT_SUPPORTED, NOT_SUPPORTED_REASON):
             raise
         reason = str(getattr(exc, 'orig', exc)).split('Reason:')[-1].strip(' ")\'.')
-    if not on_galera and _ADD_FOREIGN_KEY.search(statement):
-        done = _foreign_key_unchecked(online, table, statement, fence)
+    if _ADD_FOREIGN_KEY.search(statement):
+        done = _foreign_key_unchecked(online, table, statement, fence, on_galera)
         if done is not _NOT_DONE:
             return done
     why = _unshadowable(conn, table, statement)
     if why is None:
         try:
             return _shadow(online, table, statement, fence)
-        except _NoTriggers as exc:
+        except _Refused as exc:
             why = str(exc)
     if on_galera and ' DROP INDEX ' in statement.upper():
         # Metadata only, and over in moments.
@@ -218,11 +226,14 @@ def _ddl(conn, statement, fence, lock_wait):
 _NOT_DONE = object()
 
 
-def _foreign_key_unchecked(online, table, statement, fence):
+def _foreign_key_unchecked(online, table, statement, fence, on_galera):
     """Add a foreign key the way the server does online: unchecked
     (``foreign_key_checks = 0``), once a read found no row it would refuse.
+    On Galera only where that is a change of metadata (an index on its
+    columns is there): building one would hold the cluster in total order.
     With such a row, or where even that needs a copy, ``_NOT_DONE``: the
-    statement then runs as it is, and fails or blocks as it would plain."""
+    statement then goes on to a shadow copy, or runs as it is, and fails or
+    blocks as it would plain."""
     conn = online.conn
     found = _ADD_FOREIGN_KEY.search(statement)
     if len(_ADD_FOREIGN_KEY.findall(statement)) != 1:
@@ -238,8 +249,9 @@ def _foreign_key_unchecked(online, table, statement, fence):
         return _NOT_DONE
     conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
     try:
-        return _ddl(conn, statement + ', ALGORITHM=INPLACE, LOCK=NONE', fence,
-                    online.settings.lock_wait)
+        return _ddl(conn, statement + (', ALGORITHM=INSTANT' if on_galera else
+                                       ', ALGORITHM=INPLACE, LOCK=NONE'),
+                    fence, online.settings.lock_wait)
     except Exception as exc:
         if _code(exc) not in (NOT_SUPPORTED, NOT_SUPPORTED_REASON):
             raise
@@ -291,21 +303,27 @@ def _unshadowable(conn, table, statement) -> str | None:
     if len(NEW + table) > 64:
         return 'its name is too long'
     if _NOT_SHADOWED.search(statement):
-        return 'the statement names a foreign key or renames'
+        return 'the statement renames or drops a constraint'
+    if re.search(r'\bREFERENCES\s+`?%s`?\s*\(' % re.escape(table), statement, re.I):
+        return 'the statement adds a foreign key to the table itself'
     if len(primary_key(conn, table)) != 1:
         return 'it has no one-column primary key'
-    create = _create_of(conn, table)
-    named = re.findall(r'CONSTRAINT `([^`]+)` FOREIGN KEY', create)
-    if any(not name.startswith(table + '_ibfk_') for name in named):
-        return 'it has a foreign key named by hand'
-    if _generated_keys(create):
-        # A copy would make them ordinary keys, which a later index on the same
-        # columns no longer replaces as it replaces a generated one.
-        return 'it has keys the server made for foreign keys'
     if _scalar(conn, 'SELECT COUNT(*) FROM information_schema.triggers WHERE '
                      'event_object_schema = DATABASE() AND event_object_table = :t', t=table):
         return 'it has triggers'
-    return _children_unshadowable(_referencing_keys(conn, table))
+    return _own_unshadowable(_own_keys(_create_of(conn, table), table)) or \
+        _children_unshadowable(_referencing_keys(conn, table))
+
+
+def _own_unshadowable(own) -> str | None:
+    for key, index in own:
+        if _ibfk_number(key) is None:
+            if len(AWAY + key.name) > 64:
+                return 'the name of its foreign key %s is too long' % key.name
+            if index not in (None, key.name):
+                # The copy's key would be made under the constraint's name.
+                return 'the server named the key of its foreign key %s apart' % key.name
+    return None
 
 
 def _children_unshadowable(keys) -> str | None:
@@ -318,30 +336,18 @@ def _children_unshadowable(keys) -> str | None:
     return None
 
 
-def _retarget(statement, table):
-    """The ALTER TABLE ``statement`` applied to ``table`` instead."""
-    found = _ALTER.match(statement)
-    start, end = found.span(1)
-    if statement[start - 1] == '`':
-        start, end = start - 1, end + 1
-    return statement[:start] + _q(table) + statement[end:]
-
-
-def _generated_keys(create):
-    """Keys that look made by the server for a foreign key: named after the
-    key's constraint or its first column, on exactly its columns."""
-    found = []
-    for name, columns in re.findall(r'CONSTRAINT `([^`]+)` FOREIGN KEY \(([^)]*)\)', create):
-        found += [key for key in [_generated_key(create, name, columns)] if key]
-    return found
-
-
 def _generated_key(create, name, columns):
-    """The key the server made for the foreign key ``name`` on ``columns``, or None."""
-    keys = dict(re.findall(r'^\s*KEY `([^`]+)` \(([^)]*)\)', create, re.M))
-    first = columns.split(',')[0].strip().strip('`')
+    """The key the server made for the foreign key ``name`` on ``columns``, or
+    None. The server drops such a key when an index on the same leading
+    columns comes, so one that has such an index beside it was made by hand."""
+    columns = columns.replace(' ', '')
+    keys = [(key or '', cols.replace(' ', '')) for key, cols in re.findall(
+        r'^\s*(?:PRIMARY |UNIQUE )?KEY (?:`([^`]+)` )?\(([^)]*)\)', create, re.M)]
+    first = columns.split(',')[0].strip('`')
     for key in (name, first):
-        if keys.get(key, '').replace(' ', '') == columns.replace(' ', ''):
+        if (key, columns) in keys and not any(
+                other != key and (cols + ',').startswith(columns + ',')
+                for other, cols in keys):
             return key
     return None
 
@@ -361,21 +367,111 @@ def _triggers(table):
     return ['_dbm_%s_%s' % (kind, table)[:64] for kind in ('i', 'u', 'd')]
 
 
+def _ibfk_number(key) -> int | None:
+    """N of a key the server named ``<table>_ibfk_N``, else None."""
+    found = re.fullmatch(r'%s_ibfk_(\d+)' % re.escape(key.child), key.name)
+    return int(found.group(1)) if found else None
+
+
+def _own_keys(create, table):
+    """The foreign keys of ``table`` (in ``create``, its SHOW CREATE TABLE),
+    each with the key the server made for it, or None."""
+    return [(key, _generated_key(create, key.name, key.columns))
+            for key in (_Key(table, *found) for found in _FOREIGN_KEY.findall(create))]
+
+
+def _copy_definition(create, table, own):
+    """CREATE TABLE of the empty copy of ``table``, whose hand-named keys are
+    set aside. The server makes the keys it made for foreign keys again, and
+    numbers the unnamed ones as it numbered them: that the copy comes out as
+    the table is, ``_shape`` checks."""
+    new = NEW + table
+    made = {index for _, index in own if index}
+    lines = create.splitlines()
+    body = [line.strip().rstrip(',') for line in lines[1:-1]]
+    body = [line for line in body if not _FOREIGN_KEY.match(line) and not any(
+        line.startswith('KEY %s ' % _q(index)) for index in made)]
+    for key, index in sorted(own, key=lambda ki: _ibfk_number(ki[0]) or 0):
+        references = 'REFERENCES %s (%s)%s' % (
+            _q(new if key.parent == table else key.parent), key.keys, key.actions)
+        number = _ibfk_number(key)
+        if number is not None and index:
+            body.append('FOREIGN KEY (%s) %s' % (key.columns, references))
+        else:
+            name = '%s_ibfk_%d' % (new, number) if number is not None else key.name
+            body.append('CONSTRAINT %s FOREIGN KEY (%s) %s' % (_q(name), key.columns,
+                                                               references))
+    head = lines[0].replace('CREATE TABLE %s' % _q(table), 'CREATE TABLE %s' % _q(new), 1)
+    return '%s\n  %s\n%s' % (head, ',\n  '.join(body), lines[-1])
+
+
+def _shape(create, renames):
+    """SHOW CREATE TABLE text as lines to compare: names changed by
+    ``renames``, without the table's name, key order or AUTO_INCREMENT."""
+    for before, after in renames:
+        create = create.replace(before, after)
+    return sorted(' '.join(word for word in line.split() if not word.startswith(
+        'AUTO_INCREMENT=')).rstrip(',') for line in create.splitlines()[1:])
+
+
+def _set_aside(conn, table, own, fence, lock_wait):
+    """Rename ``table``'s hand-named foreign keys ``_dbm_was_<key>``, in one
+    ALTER that changes metadata only: the copy then takes their names."""
+    clauses = ['DROP FOREIGN KEY %s, ADD %s' % (_q(key.name), key.definition(
+        AWAY + key.name, key.parent, index)) for key, index in own if _ibfk_number(key) is None]
+    if clauses:
+        _unchecked(conn, 'ALTER TABLE %s %s' % (_q(table), ', '.join(clauses)), fence,
+                   lock_wait)
+
+
+def _put_back(conn, table, fence, lock_wait):
+    """Give the foreign keys ``_set_aside`` renamed their names back."""
+    create = _create_of(conn, table)
+    clauses = []
+    for key in _foreign_keys(conn, table):
+        if key.name.startswith(AWAY):
+            name = key.name[len(AWAY):]
+            clauses.append('DROP FOREIGN KEY %s, ADD %s' % (_q(key.name), key.definition(
+                name, key.parent, _generated_key(create, name, key.columns))))
+    if clauses:
+        LOG.warning('giving the foreign keys of %s their names back, after an interrupted '
+                    'online upgrade', table)
+        _unchecked(conn, 'ALTER TABLE %s %s' % (_q(table), ', '.join(clauses)), fence,
+                   lock_wait)
+
+
+def _retarget(statement, table, new):
+    """The ALTER TABLE ``statement`` of ``table`` applied to its copy ``new``."""
+    found = _ALTER.match(statement)
+    start, end = found.span(1)
+    if statement[start - 1] == '`':
+        start, end = start - 1, end + 1
+    statement = statement[:start] + _q(new) + statement[end:]
+    # The copy's keys the server named are named after the copy.
+    return re.sub(r'(\bDROP\s+FOREIGN\s+KEY\s+`?)%s_ibfk_' % re.escape(table),
+                  lambda m: m.group(1) + new + '_ibfk_', statement, flags=re.I)
+
+
 def _shadow(online, table, statement, fence):
     from dbmanage.migrate import online as driver
-    conn = online.conn
+    conn, lock_wait = online.conn, online.settings.lock_wait
     new = NEW + table
     create = _create_of(conn, table)
-    create = create.replace('CREATE TABLE %s' % _q(table), 'CREATE TABLE %s' % _q(new), 1)
-    create = create.replace('CONSTRAINT `%s_ibfk_' % table, 'CONSTRAINT `%s_ibfk_' % new)
-    create = create.replace('REFERENCES %s ' % _q(table), 'REFERENCES %s ' % _q(new))
+    own = _own_keys(create, table)
     commit(conn)
+    _set_aside(conn, table, own, fence, lock_wait)
     conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
     try:
         fence('shadow copy of %s' % table)
-        conn.exec_driver_sql(create)
+        conn.exec_driver_sql(_copy_definition(create, table, own))
+        if _shape(_create_of(conn, new), [(_q(new), _q(table)), (
+                '`%s_ibfk_' % new, '`%s_ibfk_' % table)]) != _shape(create, []):
+            fence('dropping the shadow copy of %s' % table)
+            _drop_shadow(conn, table)
+            _put_back(conn, table, fence, lock_wait)
+            raise _Refused('its copy does not come out as it is')
         fence('shadow copy of %s' % table)
-        conn.exec_driver_sql(_retarget(statement, new))
+        conn.exec_driver_sql(_retarget(statement, table, new))
     finally:
         conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
     pk = primary_key(conn, table)[0]
@@ -401,7 +497,8 @@ def _shadow(online, table, statement, fence):
             raise
         fence('dropping the shadow copy of %s' % table)
         _drop_shadow(conn, table)
-        raise _NoTriggers('triggers are not allowed here: %s' % str(exc.orig).split(', ', 1)[-1]
+        _put_back(conn, table, fence, lock_wait)
+        raise _Refused('triggers are not allowed here: %s' % str(exc.orig).split(', ', 1)[-1]
                           .strip('()"\''))
     progress = driver.Progress(online.revision, table, 'copy',
                                total=estimate_rows(conn, table))
@@ -505,26 +602,42 @@ def forecast(conn, op, settings) -> dict:
                 'wait_s': settings.lock_wait,
                 'writes_wait': 'the metadata lock at its start and end; it waits at most '
                                '%.1f s for it, then retries' % settings.lock_wait}
-    if op['kind'] == 'add_constraint' and op['details'].get('type') == 'foreign_key' and \
-            not on_galera:
-        return {'way': 'LOCK=NONE, rows checked first', 'blocks': False,
-                'wait_s': settings.lock_wait,
+    if op['kind'] == 'add_constraint' and op['details'].get('type') == 'foreign_key' and (
+            not on_galera or _indexed(conn, op['table'], op['details'].get('columns'))):
+        return {'way': '%s, rows checked first' % ('ALGORITHM=INSTANT' if on_galera
+                                                   else 'LOCK=NONE'),
+                'blocks': False, 'wait_s': settings.lock_wait,
                 'writes_wait': 'the metadata lock at its start and end; it waits at most '
                                '%.1f s for it, then retries' % settings.lock_wait}
     # Only what holds whatever earlier pending revisions do to the table: its
     # keys and foreign keys may still change before this operation runs.
-    why = 'it names a foreign key' if op['details'].get('type') == 'foreign_key' else None
-    if why is None and len(NEW + op['table']) > 64:
-        why = 'its name is too long'
+    why = 'its name is too long' if len(NEW + op['table']) > 64 else None
     if why is None and _NOT_SHADOWED.search(sql):
-        why = 'the statement names a foreign key or renames'
+        why = 'the statement renames or drops a constraint'
     if why is None:
         why = _children_unshadowable(_referencing_keys(conn, op['table']))
+    if why is None and _scalar(conn, 'SELECT COUNT(*) FROM information_schema.tables WHERE '
+                                     'table_schema = DATABASE() AND table_name = :t',
+                               t=op['table']):
+        why = _own_unshadowable(_own_keys(_create_of(conn, op['table']), op['table']))
     if why is None:
         return {'way': 'shadow copy', 'blocks': False, 'wait_s': settings.lock_wait + 0.1,
                 'writes_wait': 'the cut-over: at most %.1f s waiting for its lock, then one '
                                'RENAME TABLE' % settings.lock_wait}
     return _as_is(op, why, total_order=on_galera)
+
+
+def _indexed(conn, table, columns) -> bool:
+    """Does an index of the live ``table`` start with ``columns``?"""
+    rows = conn.execute(sa.text(
+        'SELECT index_name, column_name FROM information_schema.statistics WHERE '
+        'table_schema = DATABASE() AND table_name = :t ORDER BY index_name, seq_in_index'),
+        {'t': table})
+    indexes = {}
+    for index, column in rows:
+        indexes.setdefault(index, []).append(column)
+    return bool(columns) and any(found[:len(columns)] == list(columns)
+                                 for found in indexes.values())
 
 
 def _as_is(op, why=None, total_order=False):
@@ -543,7 +656,8 @@ def _as_is(op, why=None, total_order=False):
 def tidy(conn) -> None:
     """Take away or finish what a run that died inside a shadow copy left:
     before the swap the copy, its triggers and the twin keys that reference
-    it; after it the twins not yet renamed back, and the old table."""
+    it, and the names the table's own keys gave up; after it the twins not
+    yet renamed back, and the old table."""
     for key in _twins(conn):
         name = key.name[len(TWIN):]
         if key.parent.startswith(NEW):
@@ -569,6 +683,13 @@ def tidy(conn) -> None:
     for name in leftovers:
         LOG.warning('dropping %s, left by an interrupted online upgrade', name)
         _drop_shadow(conn, name[len(NEW):], name)
+    # Before the swap, the copy held the names; now they are free again.
+    rows = conn.execute(sa.text(
+        "SELECT DISTINCT table_name FROM information_schema.referential_constraints "
+        "WHERE constraint_schema = DATABASE() AND constraint_name LIKE '\\_dbm\\_was\\_%' "
+        "AND table_name NOT LIKE '\\_dbm\\_%'"))
+    for table in [r[0] for r in rows]:
+        _put_back(conn, table, lambda what: None, 1.0)
     if leftovers:
         commit(conn)
 
