@@ -548,13 +548,36 @@ def _cut_over(online, table, new, keys, fence):
     """One RENAME TABLE swaps the copy in: writers waiting for the table
     find the copy when they get it, never no table."""
     old = OLD + table
-    _ddl(online.conn, 'RENAME TABLE %s TO %s, %s TO %s' % (_q(table), _q(old), _q(new),
-                                                          _q(table)),
-         fence, online.settings.lock_wait)
+    pairs = [(table, old), (new, table)]
+    if galera(online.conn):
+        # Total order keys a RENAME by the tables it names, but renaming a
+        # table others reference locks those too, and theirs in turn. A
+        # write to one of them applied on this node meanwhile would hold the
+        # lock the RENAME waits for, while waiting behind the RENAME: the
+        # whole cluster would stop. Each is named, to a passing name and back.
+        for number, below in enumerate(_below(online.conn, table)):
+            pairs += [(below, '_dbm_r%d' % number), ('_dbm_r%d' % number, below)]
+    _ddl(online.conn, 'RENAME TABLE %s' % ', '.join(
+        '%s TO %s' % (_q(a), _q(b)) for a, b in pairs), fence, online.settings.lock_wait)
     for key, index in keys.items():
         _untwin(online.conn, key, table, index, fence, online.settings.lock_wait)
     fence('dropping the old %s' % table)
     online.conn.exec_driver_sql('DROP TABLE %s' % _q(old))
+
+
+def _below(conn, table):
+    """The tables whose foreign keys reference ``table``, theirs, and so on."""
+    found, todo = [], [table]
+    while todo:
+        rows = conn.execute(sa.text(
+            "SELECT DISTINCT table_name FROM information_schema.referential_constraints "
+            "WHERE constraint_schema = DATABASE() AND referenced_table_name = :t "
+            "AND table_name NOT LIKE '\\_dbm\\_%' ORDER BY table_name"), {'t': todo.pop()})
+        for child in [r[0] for r in rows]:
+            if child != table and child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
 
 
 def _untwin(conn, key, table, index, fence, lock_wait):
