@@ -622,6 +622,44 @@ def test_a_shadow_copy_killed_anywhere_is_tidied(make_db, statement):
     assert point > 12 and tidied == {True, False}
 
 
+def test_a_row_added_to_the_swapped_in_table_can_be_referenced_at_once(make_db):
+    """Right after the swap, a writer adds a row to the table (now the copy)
+    and a row of a referencing table that points to it: the foreign key
+    that checks it must already check against the copy, not the old table."""
+    from dbmanage import dialects
+    url = make_db('mysql')
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    writer = engine.connect()
+    swapped, written = [], []
+
+    def fence(what):
+        if swapped and not written:
+            try:
+                writer.exec_driver_sql('INSERT INTO p VALUES (1000, 1000)')
+                writer.exec_driver_sql('INSERT INTO d VALUES (1000, 1000)')
+                writer.commit()
+                written.append('committed')
+            except sa.exc.DBAPIError as exc:
+                writer.rollback()
+                written.append(str(exc.orig))
+        if 'RENAME TABLE' in what:
+            swapped.append(what)
+    try:
+        with engine.connect() as conn:
+            for sql in _FAMILY:
+                conn.exec_driver_sql(sql)
+            conn.commit()
+            runner = online.Online(conn, dialects.of(conn),
+                                   online.Settings(mode='always', batch=7))
+            dialects.of(conn).online.alter(runner, 'ALTER TABLE p MODIFY n BIGINT NOT NULL',
+                                           conn.exec_driver_sql, fence)
+            conn.commit()
+    finally:
+        writer.close()
+        engine.dispose()
+    assert swapped and written == ['committed']
+
+
 def test_a_batch_that_loses_to_a_writer_runs_again_in_place(make_db, caplog):
     """A writer's transaction that deadlocks with a batch (heavier, so
     InnoDB rolls the batch back; on Galera a certification failure does the

@@ -17,15 +17,16 @@ When the server refuses, a large table changes through a shadow copy:
 2. triggers on ``<t>`` copy every write into it, and a key-ordered copy
    fills it in batches (each batch its own transaction, throttled on Galera's
    flow control);
-3. where other tables reference ``<t>``, each of their foreign keys gets a
-   twin ``_dbm_fk_<key>`` on ``_dbm_new_<t>``, added unchecked (the copy holds
-   every row by then, and the triggers keep it so);
+3. where other tables reference ``<t>``, each of their foreign keys is
+   replaced, in one ALTER, by a twin ``_dbm_fk_<key>`` that references
+   ``_dbm_new_<t>``, added unchecked (the copy holds every row by then, and
+   the triggers keep it so, within the writer's own transaction too);
 4. one ``RENAME TABLE`` swaps the copy in (``<t>`` becomes ``_dbm_old_<t>``),
    so a writer waiting for ``<t>`` finds the copy, never no table. The RENAME
-   takes the original keys along to the old table and the twins to ``<t>``;
-   each original is then dropped and its twin renamed back to it in one
-   ALTER, so no referencing row is ever unchecked. The old table goes last,
-   with the renamed keys.
+   takes the twins along to ``<t>``, and each twin gets the original's name
+   back in one ALTER, so no referencing row is ever unchecked, and none is
+   checked against the old table, which no longer sees new rows. The old
+   table goes last, with the renamed keys.
 
 A statement waits at most ``lock_wait`` seconds for the table's metadata
 lock, then gives way to the writers queued behind it and tries again.
@@ -508,8 +509,11 @@ def _shadow(online, table, statement, fence):
         # A key the server made for a foreign key is made again for the
         # newest one on its columns, under that one's name unless told.
         keys[key] = _generated_key(_create_of(conn, key.child), key.name, key.columns)
-        _unchecked(conn, 'ALTER TABLE %s ADD %s' % (_q(key.child), key.definition(
-            TWIN + key.name, new, keys[key])), fence, online.settings.lock_wait)
+        # In one ALTER: the original would follow the old table at the swap,
+        # which no longer sees the rows written after it.
+        _unchecked(conn, 'ALTER TABLE %s DROP FOREIGN KEY %s, ADD %s' % (
+            _q(key.child), _q(key.name), key.definition(TWIN + key.name, new, keys[key])),
+            fence, online.settings.lock_wait)
     _cut_over(online, table, new, keys, fence)
     online.copied(progress)
 
@@ -581,13 +585,11 @@ def _below(conn, table):
 
 
 def _untwin(conn, key, table, index, fence, lock_wait):
-    """After the swap: drop the original of ``key`` (it follows the old
-    table), and give its twin, which references ``table``, its name back.
-    Where the server made the key's index itself (``index``) it makes it again
-    under the same name: a RENAME INDEX would turn it into an ordinary key,
-    which a later index on its columns no longer replaces."""
-    _ddl(conn, 'ALTER TABLE %s DROP FOREIGN KEY %s' % (_q(key.child), _q(key.name)), fence,
-         lock_wait)
+    """After the swap: give the twin of ``key``, which now references
+    ``table``, the original's name back. Where the server made the key's index
+    itself (``index``) it makes it again under the same name: a RENAME INDEX
+    would turn it into an ordinary key, which a later index on its columns no
+    longer replaces."""
     _unchecked(conn, 'ALTER TABLE %s DROP FOREIGN KEY %s, ADD %s' % (
         _q(key.child), _q(TWIN + key.name), key.definition(key.name, table, index)),
         fence, lock_wait)
@@ -683,16 +685,21 @@ def tidy(conn) -> None:
     yet renamed back, and the old table."""
     for key in _twins(conn):
         name = key.name[len(TWIN):]
-        if key.parent.startswith(NEW):
+        originals = [k for k in _foreign_keys(conn, key.child) if k.name == name]
+        if key.parent.startswith(NEW) and originals:
             LOG.warning('dropping the foreign key %s of %s, left by an interrupted online '
                         'upgrade', key.name, key.child)
             conn.exec_driver_sql('ALTER TABLE %s DROP FOREIGN KEY %s' % (_q(key.child),
                                                                          _q(key.name)))
             continue
+        if key.parent.startswith(NEW):
+            # The twin replaced the original before the swap: it goes back
+            # to referencing the table.
+            key = key._replace(parent=key.parent[len(NEW):])
         index = _generated_key(_create_of(conn, key.child), name, key.columns)
         LOG.warning('giving the foreign key %s of %s its name %s back, after an interrupted '
                     'online upgrade', key.name, key.child, name)
-        if any(k.name == name for k in _foreign_keys(conn, key.child)):
+        if originals:
             conn.exec_driver_sql('ALTER TABLE %s DROP FOREIGN KEY %s' % (_q(key.child),
                                                                          _q(name)))
         conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
