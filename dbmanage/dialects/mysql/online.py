@@ -559,7 +559,7 @@ def _cut_over(online, table, new, keys, fence):
         # write to one of them applied on this node meanwhile would hold the
         # lock the RENAME waits for, while waiting behind the RENAME: the
         # whole cluster would stop. Each is named, to a passing name and back.
-        for number, below in enumerate(_below(online.conn, table)):
+        for number, below in enumerate(_below(online.conn, table, new)):
             pairs += [(below, '_dbm_r%d' % number), ('_dbm_r%d' % number, below)]
     _ddl(online.conn, 'RENAME TABLE %s' % ', '.join(
         '%s TO %s' % (_q(a), _q(b)) for a, b in pairs), fence, online.settings.lock_wait)
@@ -569,16 +569,17 @@ def _cut_over(online, table, new, keys, fence):
     online.conn.exec_driver_sql('DROP TABLE %s' % _q(old))
 
 
-def _below(conn, table):
-    """The tables whose foreign keys reference ``table``, theirs, and so on."""
-    found, todo = [], [table]
+def _below(conn, *tables):
+    """The tables whose foreign keys reference ``tables``, theirs, and so on
+    (``_dbm_`` tables aside)."""
+    found, todo = [], list(tables)
     while todo:
         rows = conn.execute(sa.text(
             "SELECT DISTINCT table_name FROM information_schema.referential_constraints "
             "WHERE constraint_schema = DATABASE() AND referenced_table_name = :t "
             "AND table_name NOT LIKE '\\_dbm\\_%' ORDER BY table_name"), {'t': todo.pop()})
         for child in [r[0] for r in rows]:
-            if child != table and child not in found:
+            if child not in tables and child not in found:
                 found.append(child)
                 todo.append(child)
     return found
