@@ -555,12 +555,14 @@ def _cut_over(online, table, new, keys, fence):
     pairs = [(table, old), (new, table)]
     if galera(online.conn):
         # Total order keys a RENAME by the tables it names, but renaming a
-        # table others reference locks those too, and theirs in turn. A
-        # write to one of them applied on this node meanwhile would hold the
-        # lock the RENAME waits for, while waiting behind the RENAME: the
-        # whole cluster would stop. Each is named, to a passing name and back.
-        for number, below in enumerate(_below(online.conn, table, new)):
-            pairs += [(below, '_dbm_r%d' % number), ('_dbm_r%d' % number, below)]
+        # table locks the tables its foreign keys join it to as well, and
+        # renaming those, theirs. A write to one of them applied on this node
+        # meanwhile would hold the lock the RENAME waits for, while waiting
+        # behind the RENAME: the whole cluster would stop. So every table
+        # joined to it by foreign keys, however far, is named, to a passing
+        # name and back: each then waits for the RENAME, and the RENAME for none.
+        for number, joined in enumerate(_joined(online.conn, table, new)):
+            pairs += [(joined, '_dbm_r%d' % number), ('_dbm_r%d' % number, joined)]
     _ddl(online.conn, 'RENAME TABLE %s' % ', '.join(
         '%s TO %s' % (_q(a), _q(b)) for a, b in pairs), fence, online.settings.lock_wait)
     for key, index in keys.items():
@@ -569,20 +571,21 @@ def _cut_over(online, table, new, keys, fence):
     online.conn.exec_driver_sql('DROP TABLE %s' % _q(old))
 
 
-def _below(conn, *tables):
-    """The tables whose foreign keys reference ``tables``, theirs, and so on
-    (``_dbm_`` tables aside)."""
+def _joined(conn, *tables):
+    """The tables joined to ``tables`` by foreign keys, either way and however
+    far (``_dbm_`` tables aside)."""
+    rows = conn.execute(sa.text(
+        "SELECT table_name, referenced_table_name FROM information_schema.referential_constraints "
+        "WHERE constraint_schema = DATABASE()")).all()
     found, todo = [], list(tables)
     while todo:
-        rows = conn.execute(sa.text(
-            "SELECT DISTINCT table_name FROM information_schema.referential_constraints "
-            "WHERE constraint_schema = DATABASE() AND referenced_table_name = :t "
-            "AND table_name NOT LIKE '\\_dbm\\_%' ORDER BY table_name"), {'t': todo.pop()})
-        for child in [r[0] for r in rows]:
-            if child not in tables and child not in found:
-                found.append(child)
-                todo.append(child)
-    return found
+        at = todo.pop()
+        for child, parent in rows:
+            other = parent if child == at else child if parent == at else None
+            if other and not other.startswith('_dbm_') and other not in tables + tuple(found):
+                found.append(other)
+                todo.append(other)
+    return sorted(found)
 
 
 def _untwin(conn, key, table, index, fence, lock_wait):
