@@ -371,22 +371,30 @@ def _copy_under_writer(cli, engine, url, chain_copy, next_write):
     return failed, writes
 
 
+def _at_head_with(cli, make_db, chain_copy, *statements):
+    """A MariaDB database at head (``chain_copy``'s chain) that then ran
+    ``statements``: the tables a copy under a writer works on."""
+    url = make_db('mysql')
+    assert cli.run('mistral', 'upgrade', 'head', url=url, env=chain_copy[1]).returncode == 0
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        for sql in statements:
+            conn.exec_driver_sql(sql)
+        conn.commit()
+    return url, engine
+
+
 def test_a_shadow_copy_keeps_every_write_made_during_it(cli, make_db, chain_copy):
     """A change MariaDB makes by copying goes through a shadow copy while a
     writer updates, inserts and deletes rows: afterwards the table holds
     exactly what the writer's committed writes left, and no write failed
     (the swap is one RENAME TABLE: a waiting writer never finds no table)."""
     import random
-    env = chain_copy[1]
-    url = make_db('mysql')
-    assert cli.run('mistral', 'upgrade', 'head', url=url, env=env).returncode == 0
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    url, engine = _at_head_with(
+        cli, make_db, chain_copy,
+        'CREATE TABLE dbm_copied (id VARCHAR(20) NOT NULL PRIMARY KEY, n INT NOT NULL)',
+        "INSERT INTO dbm_copied SELECT CONCAT('r', seq), seq FROM seq_1_to_3000")
     with engine.connect() as conn:
-        conn.exec_driver_sql('CREATE TABLE dbm_copied (id VARCHAR(20) NOT NULL PRIMARY KEY, '
-                             'n INT NOT NULL)')
-        conn.exec_driver_sql("INSERT INTO dbm_copied SELECT CONCAT('r', seq), seq "
-                             "FROM seq_1_to_3000")
-        conn.commit()
         expected = dict(conn.exec_driver_sql('SELECT id, n FROM dbm_copied').all())
     rng = random.Random(7)
 
@@ -420,26 +428,17 @@ def test_a_shadow_copy_of_a_referenced_table_keeps_its_children_checked(cli, mak
     every write on the way: children inserted and parents deleted (cascading)
     during the copy all end as their committed writes left them."""
     import random
-    env = chain_copy[1]
-    url = make_db('mysql')
-    assert cli.run('mistral', 'upgrade', 'head', url=url, env=env).returncode == 0
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    url, engine = _at_head_with(
+        cli, make_db, chain_copy,
+        'CREATE TABLE dbm_copied (id VARCHAR(20) NOT NULL PRIMARY KEY, n INT NOT NULL)',
+        'CREATE TABLE dbm_child (id INT NOT NULL PRIMARY KEY, parent VARCHAR(20), '
+        'FOREIGN KEY (parent) REFERENCES dbm_copied (id) ON DELETE CASCADE)',
+        'CREATE TABLE dbm_kept (id INT NOT NULL PRIMARY KEY, parent VARCHAR(20) NOT NULL, '
+        'CONSTRAINT dbm_kept_parent FOREIGN KEY (parent) REFERENCES dbm_copied (id))',
+        "INSERT INTO dbm_copied SELECT CONCAT('r', seq), seq FROM seq_1_to_3000",
+        "INSERT INTO dbm_child SELECT seq, CONCAT('r', seq) FROM seq_1_to_3000",
+        "INSERT INTO dbm_kept SELECT seq, CONCAT('r', seq) FROM seq_1_to_100")
     with engine.connect() as conn:
-        conn.exec_driver_sql('CREATE TABLE dbm_copied (id VARCHAR(20) NOT NULL PRIMARY KEY, '
-                             'n INT NOT NULL)')
-        conn.exec_driver_sql('CREATE TABLE dbm_child (id INT NOT NULL PRIMARY KEY, '
-                             'parent VARCHAR(20), FOREIGN KEY (parent) REFERENCES dbm_copied '
-                             '(id) ON DELETE CASCADE)')
-        conn.exec_driver_sql('CREATE TABLE dbm_kept (id INT NOT NULL PRIMARY KEY, '
-                             'parent VARCHAR(20) NOT NULL, CONSTRAINT dbm_kept_parent '
-                             'FOREIGN KEY (parent) REFERENCES dbm_copied (id))')
-        conn.exec_driver_sql("INSERT INTO dbm_copied SELECT CONCAT('r', seq), seq "
-                             "FROM seq_1_to_3000")
-        conn.exec_driver_sql("INSERT INTO dbm_child SELECT seq, CONCAT('r', seq) "
-                             "FROM seq_1_to_3000")
-        conn.exec_driver_sql("INSERT INTO dbm_kept SELECT seq, CONCAT('r', seq) "
-                             "FROM seq_1_to_100")
-        conn.commit()
         parents = dict(conn.exec_driver_sql('SELECT id, n FROM dbm_copied').all())
         children = dict(conn.exec_driver_sql('SELECT id, parent FROM dbm_child').all())
         before = [conn.exec_driver_sql('SHOW CREATE TABLE %s' % t).first()[1]
@@ -480,21 +479,17 @@ def test_a_shadow_copy_keeps_the_tables_own_foreign_keys(cli, make_db, chain_cop
     server: parents deleted during the copy take their rows along in the copy
     too (cascades fire no trigger), and the keys come out with their names."""
     import random
-    env = chain_copy[1]
-    url = make_db('mysql')
-    assert cli.run('mistral', 'upgrade', 'head', url=url, env=env).returncode == 0
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    url, engine = _at_head_with(
+        cli, make_db, chain_copy,
+        'CREATE TABLE dbm_parent (id INT NOT NULL PRIMARY KEY)',
+        'CREATE TABLE dbm_copied (id VARCHAR(20) NOT NULL PRIMARY KEY, n INT NOT NULL, '
+        'parent INT, other INT, CONSTRAINT fk_dbm_copied_parent FOREIGN KEY (parent) '
+        'REFERENCES dbm_parent (id) ON DELETE CASCADE, FOREIGN KEY (other) REFERENCES '
+        'dbm_parent (id) ON DELETE SET NULL)',
+        'INSERT INTO dbm_parent SELECT seq FROM seq_1_to_300',
+        "INSERT INTO dbm_copied SELECT CONCAT('r', seq), seq, seq MOD 300 + 1, "
+        "(seq + 7) MOD 300 + 1 FROM seq_1_to_3000")
     with engine.connect() as conn:
-        conn.exec_driver_sql('CREATE TABLE dbm_parent (id INT NOT NULL PRIMARY KEY)')
-        conn.exec_driver_sql('CREATE TABLE dbm_copied (id VARCHAR(20) NOT NULL PRIMARY KEY, '
-                             'n INT NOT NULL, parent INT, other INT, CONSTRAINT '
-                             'fk_dbm_copied_parent FOREIGN KEY (parent) REFERENCES dbm_parent '
-                             '(id) ON DELETE CASCADE, FOREIGN KEY (other) REFERENCES '
-                             'dbm_parent (id) ON DELETE SET NULL)')
-        conn.exec_driver_sql('INSERT INTO dbm_parent SELECT seq FROM seq_1_to_300')
-        conn.exec_driver_sql("INSERT INTO dbm_copied SELECT CONCAT('r', seq), seq, "
-                             "seq MOD 300 + 1, (seq + 7) MOD 300 + 1 FROM seq_1_to_3000")
-        conn.commit()
         rows = {r[0]: tuple(r[1:]) for r in conn.exec_driver_sql(
             'SELECT id, n, parent, other FROM dbm_copied')}
         before = conn.exec_driver_sql('SHOW CREATE TABLE dbm_copied').first()[1]
