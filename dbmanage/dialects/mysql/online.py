@@ -435,8 +435,6 @@ def _put_back(conn, table, fence, lock_wait):
             clauses.append('DROP FOREIGN KEY %s, ADD %s' % (_q(key.name), key.definition(
                 name, key.parent, _generated_key(create, name, key.columns))))
     if clauses:
-        LOG.warning('giving the foreign keys of %s their names back, after an interrupted '
-                    'online upgrade', table)
         _unchecked(conn, 'ALTER TABLE %s %s' % (_q(table), ', '.join(clauses)), fence,
                    lock_wait)
 
@@ -723,6 +721,8 @@ def tidy(conn) -> None:
         "WHERE constraint_schema = DATABASE() AND constraint_name LIKE '\\_dbm\\_was\\_%' "
         "AND table_name NOT LIKE '\\_dbm\\_%'"))
     for table in [r[0] for r in rows]:
+        LOG.warning('giving the foreign keys of %s their names back, after an interrupted '
+                    'online upgrade', table)
         _put_back(conn, table, lambda what: None, 1.0)
     if leftovers:
         commit(conn)
