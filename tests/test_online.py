@@ -331,14 +331,15 @@ def upgrade():
 '''
 
 
-def _copy_under_writer(cli, engine, url, chain_copy, next_write):
-    """Upgrade ``url`` online to 046 (``COPIED_REVISION``, a shadow copy of
-    dbm_copied, in batches of 20) while a writer sends ``next_write(n)``:
+def _copy_under_writer(cli, engine, url, chain_copy, next_write, revision=COPIED_REVISION,
+                       copied=True):
+    """Upgrade ``url`` online to 046 (``revision``, a shadow copy of
+    dbm_copied if ``copied``, in batches of 20) while a writer sends ``next_write(n)``:
     (statement, params, what to note once it committed), back to back.
     Returns the writes that failed and the kinds of those that committed."""
     import threading
     package, env = chain_copy
-    (package / 'mistral' / 'versions' / '046_copied.py').write_text(COPIED_REVISION)
+    (package / 'mistral' / 'versions' / '046_copied.py').write_text(revision)
     done, failed, writes = threading.Event(), [], []
 
     def write():
@@ -367,7 +368,7 @@ def _copy_under_writer(cli, engine, url, chain_copy, next_write):
     assert proc.returncode == 0, proc.stderr
     copies = [t for t in json.loads(proc.stdout)['details']['online']['tables']
               if t['table'] == 'dbm_copied']
-    assert [t['what'] for t in copies] == ['copy']
+    assert [t['what'] for t in copies] == (['copy'] if copied else [])
     return failed, writes
 
 
@@ -384,11 +385,12 @@ def _at_head_with(cli, make_db, chain_copy, *statements):
     return url, engine
 
 
-def test_a_shadow_copy_keeps_every_write_made_during_it(cli, make_db, chain_copy):
-    """A change MariaDB makes by copying goes through a shadow copy while a
-    writer updates, inserts and deletes rows: afterwards the table holds
-    exactly what the writer's committed writes left, and no write failed
-    (the swap is one RENAME TABLE: a waiting writer never finds no table)."""
+def _rows_after_copy(cli, make_db, chain_copy, seed, deletes=True, **options):
+    """dbm_copied (3,000 rows) goes to 046 online (``options`` as
+    ``_copy_under_writer`` takes them) while a writer inserts, updates and, if
+    ``deletes``, deletes rows. Returns the rows found after it, the rows its
+    committed writes left, its failed writes, the kinds of those that
+    committed, and the table's SHOW CREATE TABLE."""
     import random
     url, engine = _at_head_with(
         cli, make_db, chain_copy,
@@ -396,29 +398,61 @@ def test_a_shadow_copy_keeps_every_write_made_during_it(cli, make_db, chain_copy
         "INSERT INTO dbm_copied SELECT CONCAT('r', seq), seq FROM seq_1_to_3000")
     with engine.connect() as conn:
         expected = dict(conn.exec_driver_sql('SELECT id, n FROM dbm_copied').all())
-    rng = random.Random(7)
+    rng = random.Random(seed)
 
     def next_write(n):
         key = rng.choice(sorted(expected))
         if n % 3 == 0:
             return ('INSERT INTO dbm_copied (id, n) VALUES (%s, %s)', ('w%d' % n, n),
                     lambda: expected.__setitem__('w%d' % n, n))
-        if n % 7 == 0:
+        if deletes and n % 7 == 0:
             return ('DELETE FROM dbm_copied WHERE id = %s', (key,), lambda: expected.pop(key))
         return ('UPDATE dbm_copied SET n = %s WHERE id = %s', (n, key),
                 lambda: expected.__setitem__(key, n))
-    failed, writes = _copy_under_writer(cli, engine, url, chain_copy, next_write)
+    failed, writes = _copy_under_writer(cli, engine, url, chain_copy, next_write, **options)
     with engine.connect() as conn:
-        found = dict(conn.exec_driver_sql('SELECT id, n FROM dbm_copied').all())
-        kind = conn.exec_driver_sql(
-            "SELECT data_type FROM information_schema.columns WHERE table_schema = DATABASE() "
-            "AND table_name = 'dbm_copied' AND column_name = 'n'").scalar()
+        rows = conn.exec_driver_sql('SELECT id, n FROM dbm_copied').all()
+        create = conn.exec_driver_sql('SHOW CREATE TABLE dbm_copied').first()[1]
+        assert conn.exec_driver_sql("SHOW TABLES LIKE '\\_dbm%%'").all() == []
     engine.dispose()
-    assert kind == 'bigint' and failed == []
-    assert found == expected
+    return rows, expected, failed, collections.Counter(writes), create
+
+
+def test_a_shadow_copy_keeps_every_write_made_during_it(cli, make_db, chain_copy):
+    """A change MariaDB makes by copying goes through a shadow copy while a
+    writer updates, inserts and deletes rows: afterwards the table holds
+    exactly what the writer's committed writes left, and no write failed
+    (the swap is one RENAME TABLE: a waiting writer never finds no table)."""
+    rows, expected, failed, counts, create = _rows_after_copy(cli, make_db, chain_copy, 7)
+    assert '`n` bigint' in create and failed == []
+    assert dict(rows) == expected
     # The writes overlapped the copy: every kind, many times.
-    counts = collections.Counter(writes)
     assert min(counts[w] for w in ('UPDATE', 'INSERT', 'DELETE')) >= 5, counts
+
+
+DROPPED_KEY_REVISION = '''"""Drop the primary key of dbm_copied, which MariaDB does by copying."""
+from alembic import op
+
+revision = '046'
+down_revision = '045'
+
+
+def upgrade():
+    op.drop_constraint('PRIMARY', 'dbm_copied', type_='primary')
+'''
+
+
+def test_a_shadow_copy_that_drops_the_primary_key_keeps_one_row_per_row(cli, make_db,
+                                                                        chain_copy):
+    """The copy of a table losing its primary key would have no key to merge
+    a row written during the copy with the one the batches copy: the
+    statement runs as it is, and every row is there once."""
+    rows, expected, failed, counts, create = _rows_after_copy(
+        cli, make_db, chain_copy, 5, deletes=False, revision=DROPPED_KEY_REVISION,
+        copied=False)
+    assert 'KEY' not in create and failed == []
+    assert len(rows) == len(expected) and dict(rows) == expected
+    assert min(counts[w] for w in ('UPDATE', 'INSERT')) >= 5, counts
 
 
 def test_a_shadow_copy_of_a_referenced_table_keeps_its_children_checked(cli, make_db,
@@ -551,14 +585,16 @@ class _Crash(Exception):
     pass
 
 
-@pytest.mark.parametrize('statement', [
-    'ALTER TABLE p MODIFY n BIGINT NOT NULL',    # others reference p
-    'ALTER TABLE q MODIFY n BIGINT NOT NULL',    # q references others
-    'ALTER TABLE q DROP FOREIGN KEY q_p, MODIFY p_id BIGINT'])
-def test_a_shadow_copy_killed_anywhere_is_tidied(make_db, statement):
-    """Killed before any statement of the copy, the key moves and the swap,
-    the next run's tidy leaves every table exactly as it was and no ``_dbm_``
-    object behind, and the change then ends as a clean one."""
+@pytest.mark.parametrize('statement, points', [
+    ('ALTER TABLE p MODIFY n BIGINT NOT NULL', 12),    # others reference p
+    ('ALTER TABLE q MODIFY n BIGINT NOT NULL', 12),    # q references others
+    ('ALTER TABLE q DROP FOREIGN KEY q_p, MODIFY p_id BIGINT', 12),
+    ('ALTER TABLE q DROP PRIMARY KEY, MODIFY n BIGINT NOT NULL', 6)])  # the copy is refused
+def test_a_shadow_copy_killed_anywhere_is_tidied(make_db, statement, points):
+    """Killed before any statement of the copy, the key moves and the swap
+    (or the copy's refusal), the next run's tidy leaves every table exactly
+    as it was and no ``_dbm_`` object behind, and the change then ends as a
+    clean one."""
     from dbmanage import dialects
     table, column = re.search(r'TABLE (\w+) .*MODIFY (\w+)', statement).groups()
     clean = make_db('mysql')
@@ -614,7 +650,7 @@ def test_a_shadow_copy_killed_anywhere_is_tidied(make_db, statement):
         if finished:
             break
     # Kills before the swap and after it, through every key's move.
-    assert point > 12 and tidied == {True, False}
+    assert point > points and tidied == {True, False}
 
 
 def test_a_row_added_to_the_swapped_in_table_can_be_referenced_at_once(make_db):

@@ -357,6 +357,15 @@ def _create_of(conn, table):
     return conn.execute(sa.text('SHOW CREATE TABLE %s' % _q(table))).first()[1]
 
 
+def _unique_on(conn, table, column) -> bool:
+    """Has ``table`` a primary or unique key on ``column`` alone?"""
+    rows = conn.execute(sa.text(
+        'SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() '
+        'AND table_name = :t AND non_unique = 0 GROUP BY index_name '
+        'HAVING COUNT(*) = 1 AND MAX(column_name) = :c'), {'t': table, 'c': column})
+    return rows.first() is not None
+
+
 def _columns(conn, table):
     rows = conn.execute(sa.text(
         'SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() '
@@ -471,9 +480,17 @@ def _shadow(online, table, statement, fence):
             raise _Refused('its copy does not come out as it is')
         fence('shadow copy of %s' % table)
         conn.exec_driver_sql(_retarget(statement, table, new))
+        pk = primary_key(conn, table)[0]
+        if not _unique_on(conn, new, pk):
+            # The triggers and the batches merge a row with its copy by the
+            # copy's key on it: without one, a row written during the copy
+            # would be there twice.
+            fence('dropping the shadow copy of %s' % table)
+            _drop_shadow(conn, table)
+            _put_back(conn, table, fence, lock_wait)
+            raise _Refused('its copy would have no unique key on %s' % pk)
     finally:
         conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
-    pk = primary_key(conn, table)[0]
     columns = [c for c in _columns(conn, table) if c in set(_columns(conn, new))]
     names = ', '.join(map(_q, columns))
     values = ', '.join('NEW.%s' % _q(c) for c in columns)
