@@ -22,6 +22,7 @@ from dbmanage import errors
 AFTER, BEFORE = 'after', 'before'
 
 #: ``op.execute(DDL text, execution_options={HINT: ('index', table, name, columns)})``
+#: (or ``('primary_key', table, 'PRIMARY', columns)`` for a statement that swaps primary keys)
 #: tells resume what a hand-written DDL statement leaves behind.
 HINT = 'dbmanage_resume'
 
@@ -259,6 +260,9 @@ def _alter_default(schema, ddl):
 
 def _hinted(schema, hint):
     kind, table, name, columns = hint
+    if kind == 'primary_key':
+        # The statement swaps one primary key for another in one go.
+        return AFTER if schema.primary_key(table) == list(columns) else BEFORE
     if kind != 'index':
         raise _drift('%s %s on %s' % (kind, name, table), 'no check for this hint')
     found = schema.indexes(table).get(name)

@@ -105,12 +105,15 @@ def _mysql_nullable(d):
 
 
 def _alter_statement_kind(sql):
-    """Algorithm of a raw ALTER that only drops and adds indexes."""
+    """Algorithm of a raw ALTER that only drops and adds indexes, or swaps primary keys."""
     body = re.sub(r'^\s*ALTER\s+TABLE\s+\S+\s+', '', sql, flags=re.I)
     clauses = re.split(r',\s*(?![^()]*\))', body)
     if all(re.match(r'\s*(DROP\s+(INDEX|KEY)|ADD\s+(UNIQUE\s+)?(INDEX|KEY))', c, re.I)
            for c in clauses):
         return 'NOCOPY', 'NONE', 'index changes only'
+    if [re.sub(r'\s+', ' ', c.strip()).upper().split(' (')[0] for c in clauses] == [
+            'DROP PRIMARY KEY', 'ADD PRIMARY KEY']:
+        return 'INPLACE', 'NONE', 'a primary key swapped for another rebuilds the table online'
     return 'COPY', 'SHARED', 'raw ALTER: assuming a copy'
 
 
