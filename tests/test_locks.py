@@ -713,9 +713,10 @@ def test_members_change_online_on_galera_without_total_order_copies(galera, gale
     """On Galera any ALTER but an INSTANT one holds every write of the
     cluster back for its length. lbaas's member table gets a foreign key on a
     new column (9b5473976d6d), then the key is dropped and added again around a
-    NOT NULL change (034b2dc2f3e0): online, each goes INSTANT (a key whose
-    index is there, added unchecked once the rows are read) or through a
-    shadow copy, none as it is, and the end is the plain upgrade's."""
+    NOT NULL change (034b2dc2f3e0), and health_monitor changes its primary key
+    (fac584114642): online, each goes INSTANT (a key whose index is there,
+    added unchecked once the rows are read) or through a shadow copy, none as
+    it is, and the end is the plain upgrade's."""
     from bench import bigdb
     from dbmanage.migrate import online
     from tests import faults
@@ -736,11 +737,16 @@ def test_members_change_online_on_galera_without_total_order_copies(galera, gale
     ctx.database.dispose()
     assert result.ok, result.error
     as_is = [r.getMessage() for r in caplog.records
-             if 'running it as it is' in r.getMessage() and r.getMessage().startswith('member')]
+             if 'running it as it is' in r.getMessage() and
+             r.getMessage().startswith(('member', 'health_monitor'))]
     assert as_is == []
-    copies = [t['revision'] for t in result.details['online']['tables']
-              if (t['what'], t['table']) == ('copy', 'member')]
-    assert copies == ['9b5473976d6d', '034b2dc2f3e0']
+    copies = [(t['revision'], t['table']) for t in result.details['online']['tables']
+              if t['what'] == 'copy' and t['table'] in ('member', 'health_monitor')]
+    # health_monitor three times in fac584114642: its id made NOT NULL, the
+    # unique key on pool_id, the primary key swapped (keyed on pool_id).
+    assert copies == [('9b5473976d6d', 'health_monitor'), ('9b5473976d6d', 'member')] + [
+        ('fac584114642', 'health_monitor')] * 3 + [('034b2dc2f3e0', 'health_monitor'),
+                                                   ('034b2dc2f3e0', 'member')]
     assert faults.fingerprint(online_url) == faults.fingerprint(plain)
 
 

@@ -24,6 +24,10 @@ def upgrade():
             batch.create_foreign_key('fk_health_monitor_pool_id', 'pool',
                                      ['pool_id'], ['id'])
     if dialect == 'mysql':
+        # The unique key first: online on Galera, the key swap below then
+        # goes through a shadow copy that still has a unique key on pool_id.
+        op.create_index('uq_health_monitor_pool', 'health_monitor', ['pool_id'],
+                        unique=True)
         # One statement: MySQL rebuilds the table once and lets writers go
         # on, where dropping the primary key alone copies it with writes
         # blocked. The option tells dbmanage, resuming after a crash, what
@@ -33,5 +37,6 @@ def upgrade():
                                                           'PRIMARY', ['id'])})
         op.create_foreign_key('fk_health_monitor_pool_id', 'health_monitor', 'pool',
                               ['pool_id'], ['id'])
-    op.create_index('uq_health_monitor_pool', 'health_monitor', ['pool_id'],
-                    unique=True)
+    else:
+        op.create_index('uq_health_monitor_pool', 'health_monitor', ['pool_id'],
+                        unique=True)
