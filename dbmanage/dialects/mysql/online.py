@@ -3,7 +3,8 @@
 DDL asks the server for a change writers can go on through: ``LOCK=NONE``
 on a single server, ``ALGORITHM=INSTANT`` on a Galera node (where any other
 ALTER runs in total order and stalls the whole cluster for its length).
-When the server refuses, a large table changes through a shadow copy:
+When the server refuses, a large table changes through a shadow copy (on
+Galera only a table joined to no other by a foreign key: ``GALERA_JOINED``):
 
 1. ``_dbm_new_<t>`` is created from ``SHOW CREATE TABLE <t>`` and the
    revision's statement is applied to it while empty. Foreign key names are
@@ -63,6 +64,16 @@ _ADD_FOREIGN_KEY = re.compile(
     r'REFERENCES\s+`?(\w+)`?\s*\(([^)]*)\)', re.I)
 #: Clauses a shadow copy cannot take.
 _NOT_SHADOWED = re.compile(r'\bRENAME\b|\bDROP\s+CONSTRAINT\b', re.I)
+
+
+#: Total order keys CREATE TRIGGER by its table alone, but the statement
+#: also waits for the tables joined to it by foreign keys: a write to one of
+#: them that this node's applier applies meanwhile holds that lock while it
+#: waits behind the statement, and the whole cluster stops for good (a node
+#: inserting parents while another makes the copy's triggers: in seconds).
+#: An ALTER TABLE is keyed by the tables its keys join it to, so it runs as is.
+GALERA_JOINED = ('on Galera, its copy\'s triggers would stop the cluster while another node '
+                 'writes a table joined to it by foreign keys')
 
 
 class _Refused(Exception):
@@ -312,6 +323,8 @@ def _unshadowable(conn, table, statement) -> str | None:
     if _scalar(conn, 'SELECT COUNT(*) FROM information_schema.triggers WHERE '
                      'event_object_schema = DATABASE() AND event_object_table = :t', t=table):
         return 'it has triggers'
+    if galera(conn) and _joined(conn, table):
+        return GALERA_JOINED
     return _own_unshadowable(_own_keys(_create_of(conn, table), table)) or \
         _children_unshadowable(_referencing_keys(conn, table))
 
@@ -567,40 +580,20 @@ def _cut_over(online, table, new, keys, fence):
     """One RENAME TABLE swaps the copy in: writers waiting for the table
     find the copy when they get it, never no table."""
     old = OLD + table
-    pairs = [(table, old), (new, table)]
-    if galera(online.conn):
-        # Total order keys a RENAME by the tables it names, but renaming a
-        # table locks the tables its foreign keys join it to as well, and
-        # renaming those, theirs. A write to one of them applied on this node
-        # meanwhile would hold the lock the RENAME waits for, while waiting
-        # behind the RENAME: the whole cluster would stop. So every table
-        # joined to it by foreign keys, however far, is named, to a passing
-        # name and back: each then waits for the RENAME, and the RENAME for none.
-        for number, joined in enumerate(_joined(online.conn, table, new)):
-            pairs += [(joined, '_dbm_r%d' % number), ('_dbm_r%d' % number, joined)]
-    _ddl(online.conn, 'RENAME TABLE %s' % ', '.join(
-        '%s TO %s' % (_q(a), _q(b)) for a, b in pairs), fence, online.settings.lock_wait)
+    _ddl(online.conn, 'RENAME TABLE %s TO %s, %s TO %s' % (
+        _q(table), _q(old), _q(new), _q(table)), fence, online.settings.lock_wait)
     for key, index in keys.items():
         _untwin(online.conn, key, table, index, fence, online.settings.lock_wait)
     fence('dropping the old %s' % table)
     online.conn.exec_driver_sql('DROP TABLE %s' % _q(old))
 
 
-def _joined(conn, *tables):
-    """The tables joined to ``tables`` by foreign keys, either way and however
-    far (``_dbm_`` tables aside)."""
-    rows = conn.execute(sa.text(
-        "SELECT table_name, referenced_table_name FROM information_schema.referential_constraints "
-        "WHERE constraint_schema = DATABASE()")).all()
-    found, todo = [], list(tables)
-    while todo:
-        at = todo.pop()
-        for child, parent in rows:
-            other = parent if child == at else child if parent == at else None
-            if other and not other.startswith('_dbm_') and other not in tables + tuple(found):
-                found.append(other)
-                todo.append(other)
-    return sorted(found)
+def _joined(conn, table) -> bool:
+    """Is ``table`` joined to another by a foreign key, either way?"""
+    return bool(_scalar(
+        conn, 'SELECT COUNT(*) FROM information_schema.referential_constraints WHERE '
+              'constraint_schema = DATABASE() AND (table_name = :t OR referenced_table_name = :t) '
+              'AND table_name <> referenced_table_name', t=table))
 
 
 def _untwin(conn, key, table, index, fence, lock_wait):
@@ -660,6 +653,8 @@ def forecast(conn, op, settings) -> dict:
         why = 'the statement renames or drops a constraint'
     if why is None:
         why = _children_unshadowable(_referencing_keys(conn, op['table']))
+    if why is None and on_galera and _joined(conn, op['table']):
+        why = GALERA_JOINED
     if why is None and _scalar(conn, 'SELECT COUNT(*) FROM information_schema.tables WHERE '
                                      'table_schema = DATABASE() AND table_name = :t',
                                t=op['table']):
