@@ -58,6 +58,9 @@ from tests import conftest, faults, schemadump  # noqa: E402
 BIN = pathlib.Path(sys.executable).parent
 UPDATE_EVERY, INSERT_EVERY = 0.02, 0.1
 SAMPLE_EVERY = 0.1  # seconds between two looks at what the servers run
+#: A statement waiting this long for a metadata lock is taken for a stalled
+#: cluster: the sampler prints every node's threads and lock holders once.
+STALLED_AFTER = 60
 WARM_UP = 2.0       # seconds the writer runs before the upgrade: its floor
 GALERA = {'GALERA_BASE': '/tmp/bench-galera', 'GALERA_PORT': '3340',
           'GALERA_WSREP_PORT': '4700'}
@@ -275,6 +278,30 @@ class Sampler(threading.Thread):
         self.engines = [sa.create_engine(url, poolclass=sa.pool.NullPool) for url in urls]
         self.stopping = threading.Event()
         self.samples = []
+        self.stall_shown = False
+
+    def _show_stall(self, conns):
+        """Every thread of every node, and who holds which metadata lock
+        (MariaDB's METADATA_LOCK_INFO, where the plugin loads)."""
+        print('a statement has waited %d s for a metadata lock; what each node runs:'
+              % STALLED_AFTER, flush=True)
+        for node, conn in enumerate(conns, 1):
+            for row in conn.exec_driver_sql(
+                    "SELECT id, user, command, time, state, LEFT(REPLACE(info, '\\n', ' '), 100) "
+                    "FROM information_schema.processlist WHERE id <> CONNECTION_ID()"):
+                print('  node %d thread %s' % (node, tuple(row)), flush=True)
+            try:
+                conn.exec_driver_sql("INSTALL SONAME 'metadata_lock_info'")
+            except sa.exc.DBAPIError:
+                pass   # loaded already, or not there
+            try:
+                for row in conn.exec_driver_sql(
+                        'SELECT thread_id, lock_mode, lock_type, table_schema, table_name '
+                        'FROM information_schema.metadata_lock_info'):
+                    print('  node %d lock %s' % (node, tuple(row)), flush=True)
+            except sa.exc.DBAPIError as exc:
+                print('  node %d: no lock information (%s)' % (node, _short(exc)), flush=True)
+            conn.rollback()
 
     def _query(self, conn):
         if conn.dialect.name == 'mysql':
@@ -295,6 +322,11 @@ class Sampler(threading.Thread):
                 self.samples += [(now, node, info, state, float(seconds or 0))
                                  for info, state, seconds in self._query(conn)]
                 conn.rollback()
+            stalled = [s for s in self.samples[-20:] if 'metadata lock' in (s[3] or '')
+                       and s[4] > STALLED_AFTER]
+            if stalled and not self.stall_shown and conns[0].dialect.name == 'mysql':
+                self.stall_shown = True
+                self._show_stall(conns)
         for conn, engine in zip(conns, self.engines):
             conn.close()
             engine.dispose()
