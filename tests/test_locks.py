@@ -686,8 +686,8 @@ def test_plan_on_galera_marks_what_runs_in_total_order(galera, galera_db, cli):
     write of the cluster back for its length: plan says which do, and why
     those on Mistral's large tables, all joined to others by foreign keys,
     cannot go through shadow copies, while a data step runs in batches."""
-    from dbmanage.dialects.mysql import online
     from bench import bigdb
+    from dbmanage.dialects.mysql import online
     url = galera.url(1, galera_db())
     code, result = cli.json('mistral', 'upgrade', '021', url=url)
     assert code == 0, result
