@@ -878,7 +878,7 @@ def test_a_change_to_a_joined_table_while_another_node_writes_its_neighbours(
         if not done.wait(90):
             galera.sh('stop')
             galera.sh('start')
-            pytest.fail('the swap stalled the cluster')
+            pytest.fail('the change stalled the cluster')
         time.sleep(0.5)
     finally:
         for writer in writers:
