@@ -532,6 +532,15 @@ def _shadow(online, table, statement, fence):
     progress = driver.Progress(online.revision, table, 'copy',
                                total=estimate_rows(conn, table))
     _copy(online, table, new, pk, names, progress, fence)
+    rows, copied = _row_counts(conn, table, new)
+    if rows != copied:
+        # A unique key of the copy merged rows (INSERT IGNORE, the upserts)
+        # that the table holds apart. The plain statement fails on them, and
+        # so does running it as it is.
+        fence('dropping the shadow copy of %s' % table)
+        _drop_shadow(conn, table)
+        _put_back(conn, table, fence, lock_wait)
+        raise _Refused('its copy holds %d rows where it holds %d' % (copied, rows))
     keys = {}
     for key in _referencing_keys(conn, table):
         # A key the server made for a foreign key is made again for the
@@ -574,6 +583,18 @@ def _copy(online, table, new, pk, names, progress, fence):
         if upper is None:
             return
         after = upper
+
+
+def _row_counts(conn, table, new):
+    """The rows of the table and of its filled copy, read at one moment: the
+    triggers keep the two equal at every commit."""
+    commit(conn)
+    conn.exec_driver_sql('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+    conn.exec_driver_sql('START TRANSACTION WITH CONSISTENT SNAPSHOT')
+    try:
+        return tuple(_scalar(conn, 'SELECT COUNT(*) FROM %s' % _q(name)) for name in (table, new))
+    finally:
+        commit(conn)
 
 
 def _cut_over(online, table, new, keys, fence):
