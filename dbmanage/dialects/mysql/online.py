@@ -487,10 +487,8 @@ def _shadow(online, table, statement, fence):
         conn.exec_driver_sql(_copy_definition(create, table, own))
         if _shape(_create_of(conn, new), [(_q(new), _q(table)), (
                 '`%s_ibfk_' % new, '`%s_ibfk_' % table)]) != _shape(create, []):
-            fence('dropping the shadow copy of %s' % table)
-            _drop_shadow(conn, table)
-            _put_back(conn, table, fence, lock_wait)
-            raise _Refused('its copy does not come out as it is')
+            raise _give_up(conn, table, fence, lock_wait,
+                           'its copy does not come out as it is')
         fence('shadow copy of %s' % table)
         conn.exec_driver_sql(_retarget(statement, table, new))
         pk = primary_key(conn, table)[0]
@@ -498,10 +496,8 @@ def _shadow(online, table, statement, fence):
             # The triggers and the batches merge a row with its copy by the
             # copy's key on it: without one, a row written during the copy
             # would be there twice.
-            fence('dropping the shadow copy of %s' % table)
-            _drop_shadow(conn, table)
-            _put_back(conn, table, fence, lock_wait)
-            raise _Refused('its copy would have no unique key on %s' % pk)
+            raise _give_up(conn, table, fence, lock_wait,
+                           'its copy would have no unique key on %s' % pk)
     finally:
         conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
     columns = [c for c in _columns(conn, table) if c in set(_columns(conn, new))]
@@ -524,11 +520,8 @@ def _shadow(online, table, statement, fence):
     except Exception as exc:
         if _code(exc) not in NO_TRIGGERS:
             raise
-        fence('dropping the shadow copy of %s' % table)
-        _drop_shadow(conn, table)
-        _put_back(conn, table, fence, lock_wait)
-        raise _Refused('triggers are not allowed here: %s' % str(exc.orig).split(', ', 1)[-1]
-                          .strip('()"\''))
+        why = str(exc.orig).split(', ', 1)[-1].strip('()"\'')
+        raise _give_up(conn, table, fence, lock_wait, 'triggers are not allowed here: %s' % why)
     progress = driver.Progress(online.revision, table, 'copy',
                                total=estimate_rows(conn, table))
     _copy(online, table, new, pk, names, progress, fence)
@@ -537,10 +530,8 @@ def _shadow(online, table, statement, fence):
         # A unique key of the copy merged rows (INSERT IGNORE, the upserts)
         # that the table holds apart. The plain statement fails on them, and
         # so does running it as it is.
-        fence('dropping the shadow copy of %s' % table)
-        _drop_shadow(conn, table)
-        _put_back(conn, table, fence, lock_wait)
-        raise _Refused('its copy holds %d rows where it holds %d' % (copied, rows))
+        raise _give_up(conn, table, fence, lock_wait,
+                       'its copy holds %d rows where it holds %d' % (copied, rows))
     keys = {}
     for key in _referencing_keys(conn, table):
         # A key the server made for a foreign key is made again for the
@@ -583,6 +574,15 @@ def _copy(online, table, new, pk, names, progress, fence):
         if upper is None:
             return
         after = upper
+
+
+def _give_up(conn, table, fence, lock_wait, why) -> _Refused:
+    """Take the copy and its triggers away and give the table's keys their
+    names back: the statement then runs as it is."""
+    fence('dropping the shadow copy of %s' % table)
+    _drop_shadow(conn, table)
+    _put_back(conn, table, fence, lock_wait)
+    return _Refused(why)
 
 
 def _row_counts(conn, table, new):
