@@ -281,14 +281,17 @@ class Sampler(threading.Thread):
         self.stall_shown = False
 
     def _show_stall(self, conns):
-        """Every thread of every node, and who holds which metadata lock
-        (MariaDB's METADATA_LOCK_INFO, where the plugin loads)."""
+        """The database's threads and the replication threads of every node,
+        as ``_query`` picks them (no other session's statements, which could
+        hold a password), and who holds which metadata lock (MariaDB's
+        METADATA_LOCK_INFO, where the plugin loads)."""
         print('a statement has waited %d s for a metadata lock; what each node runs:'
               % STALLED_AFTER, flush=True)
         for node, conn in enumerate(conns, 1):
             for row in conn.exec_driver_sql(
                     "SELECT id, user, command, time, state, LEFT(REPLACE(info, '\\n', ' '), 100) "
-                    "FROM information_schema.processlist WHERE id <> CONNECTION_ID()"):
+                    "FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND "
+                    "(db = DATABASE() OR user = 'system user')"):
                 print('  node %d thread %s' % (node, tuple(row)), flush=True)
             try:
                 conn.exec_driver_sql("INSTALL SONAME 'metadata_lock_info'")
@@ -297,7 +300,8 @@ class Sampler(threading.Thread):
             try:
                 for row in conn.exec_driver_sql(
                         'SELECT thread_id, lock_mode, lock_type, table_schema, table_name '
-                        'FROM information_schema.metadata_lock_info'):
+                        'FROM information_schema.metadata_lock_info '
+                        'WHERE table_schema = DATABASE()'):
                     print('  node %d lock %s' % (node, tuple(row)), flush=True)
             except sa.exc.DBAPIError as exc:
                 print('  node %d: no lock information (%s)' % (node, _short(exc)), flush=True)

@@ -77,8 +77,8 @@ GALERA_JOINED = ('on Galera, its copy\'s triggers would stop the cluster while a
 
 
 class _Refused(Exception):
-    """A shadow copy cannot make this change after all (no triggers
-    allowed, a copy that does not come out as the table is)."""
+    """A shadow copy cannot make this change after all; the message says why
+    (``_give_up``)."""
 
 
 def _code(exc) -> int | None:
@@ -531,7 +531,8 @@ def _shadow(online, table, statement, fence):
         # that the table holds apart. The plain statement fails on them, and
         # so does running it as it is.
         raise _give_up(conn, table, fence, lock_wait,
-                       'its copy holds %d rows where it holds %d' % (copied, rows))
+                       'its copy holds %d rows where the table holds %d: a unique key '
+                       'the statement adds merged rows that break it' % (copied, rows))
     keys = {}
     for key in _referencing_keys(conn, table):
         # A key the server made for a foreign key is made again for the
