@@ -761,23 +761,38 @@ class _ChildWriter(threading.Thread):
     def run(self):
         engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool,
                                   isolation_level='AUTOCOMMIT')
-        with engine.connect() as conn:
-            while not self.stopped.is_set():
-                try:
-                    if self.inserts:
-                        conn.execute(sa.text('INSERT INTO %s (id, n) VALUES (:id, 0)'
-                                             % self.table), {'id': 10 ** 6 + self.writes})
-                    else:
-                        conn.execute(sa.text('UPDATE %s SET state_info = :n WHERE id = :id'
-                                             % self.table),
-                                     {'n': str(self.writes), 'id': self.ids[self.writes %
-                                                                           len(self.ids)]})
-                except sa.exc.DBAPIError as exc:  # a certification failure: go on
-                    self.errors.append(str(exc.orig))
-                    if exc.connection_invalidated:
-                        break
-                self.writes += 1
-        engine.dispose()
+        try:
+            with engine.connect() as conn:
+                while not self.stopped.is_set():
+                    try:
+                        if self.inserts:
+                            conn.execute(sa.text('INSERT INTO %s (id, n) VALUES (:id, 0)'
+                                                 % self.table), {'id': 10 ** 6 + self.writes})
+                        else:
+                            conn.execute(sa.text('UPDATE %s SET state_info = :n WHERE id = :id'
+                                                 % self.table),
+                                         {'n': str(self.writes),
+                                          'id': self.ids[self.writes % len(self.ids)]})
+                    except sa.exc.DBAPIError as exc:  # a certification failure: go on
+                        self.errors.append(str(exc.orig))
+                        if exc.connection_invalidated:
+                            break
+                    self.writes += 1
+        except Exception as exc:
+            self.errors.append(repr(exc))
+        finally:
+            engine.dispose()
+
+    def wait_for(self, writes, timeout=30):
+        """Until the writer has made ``writes`` writes; fail with its errors
+        if it stops or stalls first."""
+        deadline = time.monotonic() + timeout
+        while self.writes < writes:
+            if not self.is_alive() or time.monotonic() > deadline:
+                pytest.fail('the writer on %s made %d writes, then %s: %s' % (
+                    self.table, self.writes, 'stopped' if not self.is_alive() else 'stalled',
+                    self.errors[-3:]))
+            time.sleep(0.05)
 
 
 @galera_group
@@ -802,8 +817,7 @@ def test_an_index_on_a_referenced_table_while_another_node_writes_its_child(
     writer = _ChildWriter(galera.url(2, name), 'action_executions_v2', ids)
     writer.start()
     try:
-        while writer.writes < 20:
-            time.sleep(0.05)
+        writer.wait_for(20)
         proc = cli.run('mistral', '--json', 'upgrade', '026', url=url, timeout=60,
                        db_manage={'online': 'never'})
     except subprocess.TimeoutExpired:
@@ -871,8 +885,8 @@ def test_a_change_to_a_joined_table_while_another_node_writes_its_neighbours(
             failed.append(exc)
         done.set()
     try:
-        while min(writer.writes for writer in writers) < 20:
-            time.sleep(0.05)
+        for writer in writers:
+            writer.wait_for(20)
         before = [writer.writes for writer in writers]
         threading.Thread(target=upgrade, daemon=True).start()
         if not done.wait(90):
