@@ -9,8 +9,10 @@ import hashlib
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from urllib.parse import quote
 
@@ -234,3 +236,79 @@ def rows(url, table, order_by):
         data = [dict(r._mapping) for r in result]
     engine.dispose()
     return data
+
+
+# -- a 3-node Galera cluster ---------------------------------------------------
+
+GALERA_SH = ROOT / 'tests' / 'tools' / 'galera.sh'
+GALERA_PORT = int(os.environ.get('DBMANAGE_TEST_GALERA_PORT', '3320'))
+#: The Galera tests share one cluster that ``tests/tools/galera.sh`` starts
+#: for the session (and stops at the end, unless it was already up); with
+#: ``pytest -n`` they run in one xdist group (``--dist loadgroup``).
+galera_group = pytest.mark.xdist_group('galera')
+
+
+class Cluster:
+    def __init__(self, env):
+        self.env = env
+
+    def url(self, node, database):
+        return 'mysql+pymysql://root@127.0.0.1:%d/%s?charset=utf8mb4' % (
+            GALERA_PORT + node, database)
+
+    def synced_url(self, node, database):
+        """A URL whose reads wait until the node has applied what the cluster
+        committed: checks read a node other than the one that migrated."""
+        return self.url(node, database) + '&init_command=SET%20SESSION%20wsrep_sync_wait%3D15'
+
+    def sh(self, *args, faketime=None):
+        """Run galera.sh; ``faketime`` (``+1h``) starts nodes with a skewed clock."""
+        env = dict(self.env, GALERA_FAKETIME=faketime) if faketime else self.env
+        subprocess.run([str(GALERA_SH), *args], env=env, check=True,
+                       timeout=600, capture_output=True, text=True)
+
+    def create_database(self):
+        name = 'dbm_%s' % uuid.uuid4().hex[:12]
+        self.admin(1, 'CREATE DATABASE %s CHARACTER SET utf8mb4' % name)
+        return name
+
+    def admin(self, node, statement):
+        engine = sa.create_engine(self.url(node, 'mysql'), poolclass=sa.pool.NullPool,
+                                  isolation_level='AUTOCOMMIT')
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(statement))
+            found = rows.fetchall() if rows.returns_rows else None
+        engine.dispose()
+        return found
+
+
+@pytest.fixture(scope='session')
+def galera():
+    base = os.environ.get('DBMANAGE_TEST_GALERA_BASE')
+    own = base is None
+    if own:
+        base = tempfile.mkdtemp(prefix='dbmanage-galera-')
+        os.chmod(base, 0o755)  # the nodes run as the mysql user
+    cluster = Cluster({**os.environ, 'GALERA_BASE': base,
+                       'GALERA_PORT': str(GALERA_PORT)})
+    status = subprocess.run([str(GALERA_SH), 'status'], env=cluster.env,
+                            capture_output=True, text=True).stdout
+    running = 'not running' not in status
+    cluster.sh('start')
+    yield cluster
+    if not running:
+        cluster.sh('stop')
+    if own:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def galera_db(galera):
+    names = []
+
+    def make():
+        names.append(galera.create_database())
+        return names[-1]
+    yield make
+    for name in names:
+        galera.admin(1, 'DROP DATABASE IF EXISTS %s' % name)

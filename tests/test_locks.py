@@ -1,14 +1,13 @@
 """One migration lock for the whole control plane: Galera, Redis, etcd.
 
-The Galera tests share one 3-node cluster that ``tests/tools/galera.sh``
-starts for the session (and stops at the end, unless it was already up);
-with ``pytest -n`` they run in one xdist group (``--dist loadgroup``).
-The etcd tests start a private etcd on a free loopback port.
+The Galera tests share one 3-node cluster (``conftest.galera``); the etcd
+tests start a private etcd on a free loopback port.
 """
 import collections
 import concurrent.futures
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -30,12 +29,11 @@ from dbmanage import locks
 from dbmanage import services
 from tests import conftest
 
-GALERA_SH = conftest.ROOT / 'tests' / 'tools' / 'galera.sh'
-GALERA_PORT = int(os.environ.get('DBMANAGE_TEST_GALERA_PORT', '3320'))
+GALERA_PORT = conftest.GALERA_PORT
 REDIS_URL = os.environ.get('DBMANAGE_TEST_REDIS_URL', 'redis://127.0.0.1:6379')
 LEASE = 3
 SERVICES = ('mistral', 'lbaas')
-galera_group = pytest.mark.xdist_group('galera')
+galera_group = conftest.galera_group
 # Runs that are stopped or killed between revisions replay the chain: a fresh
 # install from the baseline is a single step with no "between".
 CHAIN_RUN = {'lock_lease': LEASE, 'fresh_install': 'chain'}
@@ -43,60 +41,6 @@ CHAIN_RUN = {'lock_lease': LEASE, 'fresh_install': 'chain'}
 
 def chain(service):
     return [r.revision for r in reversed(chains.load(services.get(service)).ordered)]
-
-
-class Cluster:
-    def __init__(self, env):
-        self.env = env
-
-    def url(self, node, database):
-        return 'mysql+pymysql://root@127.0.0.1:%d/%s?charset=utf8mb4' % (
-            GALERA_PORT + node, database)
-
-    def synced_url(self, node, database):
-        """A URL whose reads wait until the node has applied what the cluster
-        committed: checks read a node other than the one that migrated."""
-        return self.url(node, database) + '&init_command=SET%20SESSION%20wsrep_sync_wait%3D15'
-
-    def sh(self, *args, faketime=None):
-        """Run galera.sh; ``faketime`` (``+1h``) starts nodes with a skewed clock."""
-        env = dict(self.env, GALERA_FAKETIME=faketime) if faketime else self.env
-        subprocess.run([str(GALERA_SH), *args], env=env, check=True,
-                       timeout=600, capture_output=True, text=True)
-
-    def create_database(self):
-        name = 'dbm_%s' % uuid.uuid4().hex[:12]
-        self.admin(1, 'CREATE DATABASE %s CHARACTER SET utf8mb4' % name)
-        return name
-
-    def admin(self, node, statement):
-        engine = sa.create_engine(self.url(node, 'mysql'), poolclass=sa.pool.NullPool,
-                                  isolation_level='AUTOCOMMIT')
-        with engine.connect() as conn:
-            rows = conn.execute(sa.text(statement))
-            found = rows.fetchall() if rows.returns_rows else None
-        engine.dispose()
-        return found
-
-
-@pytest.fixture(scope='session')
-def galera():
-    base = os.environ.get('DBMANAGE_TEST_GALERA_BASE')
-    own = base is None
-    if own:
-        base = tempfile.mkdtemp(prefix='dbmanage-galera-')
-        os.chmod(base, 0o755)  # the nodes run as the mysql user
-    cluster = Cluster({**os.environ, 'GALERA_BASE': base,
-                       'GALERA_PORT': str(GALERA_PORT)})
-    status = subprocess.run([str(GALERA_SH), 'status'], env=cluster.env,
-                            capture_output=True, text=True).stdout
-    running = 'not running' not in status
-    cluster.sh('start')
-    yield cluster
-    if not running:
-        cluster.sh('stop')
-    if own:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _free_port():
@@ -135,18 +79,6 @@ def etcd():
     proc.terminate()
     proc.wait(30)
     shutil.rmtree(data, ignore_errors=True)
-
-
-@pytest.fixture
-def galera_db(galera):
-    names = []
-
-    def make():
-        names.append(galera.create_database())
-        return names[-1]
-    yield make
-    for name in names:
-        galera.admin(1, 'DROP DATABASE IF EXISTS %s' % name)
 
 
 def _concurrently(cli, service, confs):
@@ -680,53 +612,96 @@ def test_an_online_copy_longer_than_the_lease_keeps_the_lock(galera, galera_db, 
     assert [(t['what'], t['rows_done']) for t in copies] == [('copy', BIG_ROWS)]
 
 
+def _on_node_1_alone(galera, *statements):
+    """Run ``statements`` on node 1 alone, not replicated (a user there only
+    is one the others refuse)."""
+    engine = sa.create_engine(galera.url(1, 'mysql'), poolclass=sa.pool.NullPool,
+                              isolation_level='AUTOCOMMIT')
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET SESSION wsrep_OSU_method = 'RSU'")
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
 @galera_group
-def test_plan_on_galera_marks_what_runs_in_total_order(galera, galera_db, cli):
-    """Online on Galera, a DDL statement that is not INSTANT holds every
-    write of the cluster back for its length: plan says which do, and why
-    those on Mistral's large tables, all joined to others by foreign keys,
-    cannot go through shadow copies, while a data step runs in batches."""
+def test_plan_on_galera_says_which_copies_need_every_node(galera, galera_db, cli):
+    """Online on Galera, Mistral's large tables, all joined to others by
+    foreign keys, change through shadow copies whose triggers are made on each
+    node, while a data step runs in batches. A run that cannot reach every
+    node (here a user that exists on node 1 alone), or whose user may not
+    write outside replication, makes no copy: plan says those statements run
+    as they are, in total order, and why."""
     from bench import bigdb
-    from dbmanage.dialects.mysql import online
-    url = galera.url(1, galera_db())
+    name = galera_db()
+    url = galera.url(1, name)
     code, result = cli.json('mistral', 'upgrade', '021', url=url)
     assert code == 0, result
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         bigdb.fill(conn, bigdb.MISTRAL, 40)
     engine.dispose()
-    code, result = cli.json('mistral', 'plan', url=url, db_manage={'online': 'always'})
-    plan = result['details']['plan']
-    found = {(r['revision'], op['kind'], op['table']): op['online']
-             for r in plan['revisions'] for op in r['operations']}
+    copies = (('024', 'create_index', 'task_executions_v2'),
+              ('041', 'alter_column', 'workflow_executions_v2'))
+
+    def plan(url):
+        code, result = cli.json('mistral', 'plan', url=url, db_manage={'online': 'always'})
+        plan = result['details']['plan']
+        return code, plan, {(r['revision'], op['kind'], op['table']): op['online']
+                            for r in plan['revisions'] for op in r['operations']}
+    code, _, found = plan(url)
     assert found[('022', 'add_column', 'action_executions_v2')]['way'] == 'ALGORITHM=INSTANT'
     assert found[('022', 'execute', 'action_executions_v2')]['way'] == 'batches'
-    for key in (('024', 'create_index', 'task_executions_v2'),
-                ('041', 'alter_column', 'workflow_executions_v2')):
+    for key in copies:
+        assert (found[key]['way'], found[key]['blocks']) == ('shadow copy', False), found[key]
+    assert code == 0, found
+    user = 'dbm_one_%s' % name[-6:]
+    _on_node_1_alone(galera, "CREATE USER %s@'127.0.0.1' IDENTIFIED BY 'node1only'" % user,
+                     "GRANT ALL ON %s.* TO %s@'127.0.0.1'" % (name, user),
+                     "GRANT SUPER ON *.* TO %s@'127.0.0.1'" % user)
+    try:
+        code, plan_, found = plan(conftest.login_url(url, user, 'node1only'))
+    finally:
+        _on_node_1_alone(galera, "DROP USER %s@'127.0.0.1'" % user)
+    for key in copies:
         assert (found[key]['way'], found[key]['blocks']) == ('as is', True), found[key]
-        assert online.GALERA_JOINED in found[key]['why'], found[key]
+        # Nodes 2 and 3 in the order the cluster lists them.
+        assert re.search(r'triggers are made on each node, and cannot connect to the node at '
+                         r'127\.0\.0\.1:(%d|%d): ' % (GALERA_PORT + 2, GALERA_PORT + 3),
+                         found[key]['why']), found[key]
+        assert 'node1only' not in json.dumps(found[key])
     # Exit 8: writes will wait (docs/operations.md, "Plan").
-    assert code == 8 and [(b['revision'], b['table']) for b in plan['blocking']] == [
-        ('024', 'task_executions_v2'), ('026', 'action_executions_v2'),
-        ('026', 'workflow_executions_v2'), ('041', 'workflow_executions_v2')]
+    assert code == 8 and ('041', 'workflow_executions_v2') in [
+        (b['revision'], b['table']) for b in plan_['blocking']]
+    # A user on every node, without the privilege to write outside replication.
+    user = 'dbm_all_%s' % name[-6:]
+    galera.admin(1, "CREATE USER %s@'127.0.0.1' IDENTIFIED BY 'nosuper'" % user)
+    galera.admin(1, "GRANT ALL ON %s.* TO %s@'127.0.0.1'" % (name, user))
+    try:
+        code, _, found = plan(conftest.login_url(url, user, 'nosuper'))
+    finally:
+        galera.admin(1, "DROP USER %s@'127.0.0.1'" % user)
+    for key in copies:
+        assert (found[key]['way'], found[key]['blocks']) == ('as is', True), found[key]
+        assert 'outside replication to this user (it needs the SUPER privilege)' in \
+            found[key]['why'], found[key]
+    assert code == 8
 
 
 @galera_group
-def test_joined_tables_change_online_on_galera_without_triggers(galera, galera_db, caplog):
+def test_joined_tables_change_online_on_galera_through_copies(galera, galera_db):
     """lbaas's member table gets a foreign key on a new column (9b5473976d6d),
     then the key is dropped and added again around a NOT NULL change
     (034b2dc2f3e0), and health_monitor changes its primary key (fac584114642).
-    Both are joined to other tables by foreign keys, so on Galera no shadow
-    copy (whose triggers could stop the cluster) is made of them: each
-    statement goes INSTANT (a key whose index is there, added unchecked once
-    the rows are read) or runs as it is, saying why, and the end is the plain
-    upgrade's."""
+    Both are joined to other tables by foreign keys; on Galera their shadow
+    copies' triggers are made on each node outside replication, and the end
+    is the plain upgrade's, with no trigger left on any node."""
     from bench import bigdb
-    from dbmanage.dialects.mysql import online as mysql_online
     from dbmanage.migrate import online
     from tests import faults
     from tests import inprocess
-    urls = [galera.url(1, galera_db()) for _ in range(2)]
+    names = [galera_db() for _ in range(2)]
+    urls = [galera.url(1, name) for name in names]
     for url in urls:
         inprocess.run('lbaas', url, 'upgrade', revision=bigdb.LBAAS.start)
         engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
@@ -736,17 +711,16 @@ def test_joined_tables_change_online_on_galera_without_triggers(galera, galera_d
         inprocess.run('lbaas', url, 'upgrade', revision='82b9402e71fd')
     plain, online_url = urls
     inprocess.run('lbaas', plain, 'upgrade', revision='034b2dc2f3e0')
-    caplog.set_level('INFO')
     ctx = inprocess.context('lbaas', online_url, online=online.Settings(mode='always', batch=7))
     result = inprocess.commands.execute(ctx, 'upgrade', {'revision': '034b2dc2f3e0'})
     ctx.database.dispose()
     assert result.ok, result.error
-    as_is = [r.getMessage() for r in caplog.records
-             if 'running it as it is' in r.getMessage() and
-             r.getMessage().startswith(('member', 'health_monitor'))]
-    assert as_is and all(mysql_online.GALERA_JOINED in message for message in as_is), as_is
-    assert [t for t in result.details['online']['tables'] if t['what'] == 'copy'] == []
+    copied = {t['table'] for t in result.details['online']['tables'] if t['what'] == 'copy'}
+    assert {'member', 'health_monitor'} <= copied, copied
     assert faults.fingerprint(online_url) == faults.fingerprint(plain)
+    for node in (1, 2, 3):
+        assert galera.admin(node, "SELECT trigger_name FROM information_schema.triggers "
+                                  "WHERE trigger_schema = '%s'" % names[1]) == []
 
 
 class _ChildWriter(threading.Thread):
@@ -845,8 +819,8 @@ def test_a_change_to_a_joined_table_while_another_node_writes_its_neighbours(
     applier holds for node 2's write to one of them, while the applier waits
     behind the statement, and the cluster stops for good. Changes online to
     one of p, c (references p) and g (references c) while node 2 updates the
-    other two, or inserts into p (``P``): each must go through, and the writes
-    with it."""
+    other two, or inserts into p (``P``): each must go through a shadow copy,
+    and the writes with it."""
     from dbmanage import dialects
     from dbmanage.db import retry
     from dbmanage.migrate import online
@@ -869,12 +843,13 @@ def test_a_change_to_a_joined_table_while_another_node_writes_its_neighbours(
                             inserts=table.isupper()) for table in writes]
     for writer in writers:
         writer.start()
-    done, failed = threading.Event(), []
+    done, failed, runs = threading.Event(), [], []
 
     def upgrade():
         try:
             with engine.connect() as conn:
                 run = online.Online(conn, dialects.of(conn), online.Settings(mode='always'))
+                runs.append(run)
                 # Three swaps: a lucky moment does not let one through.
                 for kind in ('BIGINT', 'INT', 'BIGINT'):
                     dialects.of(conn).online.alter(
@@ -900,11 +875,146 @@ def test_a_change_to_a_joined_table_while_another_node_writes_its_neighbours(
             writer.join(30)
     engine.dispose()
     assert failed == []
+    assert [(t['table'], t['what']) for t in runs[0].summary] == [(copied, 'copy')] * 3
     assert [writer.writes > count + 10 for writer, count in zip(writers, before)] == \
         [True] * len(writers)
     assert galera.admin(1, "SELECT data_type FROM information_schema.columns WHERE "
                            "table_schema = '%s' AND table_name = '%s' AND column_name = 'n'"
                         % (name, copied))[0][0] == 'bigint'
+
+
+def _parent_and_child(galera, name, rows):
+    """Tables p and c (whose rows reference p's), ``rows`` each; an engine on node 1."""
+    from dbmanage.db import retry
+    engine = sa.create_engine(galera.url(1, name), poolclass=sa.pool.NullPool)
+    retry.classify_errors(engine)   # as a run's engine does
+    with engine.connect() as conn:
+        for sql in ('CREATE TABLE p (id INT NOT NULL PRIMARY KEY, n INT NOT NULL)',
+                    'CREATE TABLE c (id INT NOT NULL PRIMARY KEY, p_id INT, n INT NOT NULL, '
+                    'FOREIGN KEY (p_id) REFERENCES p (id))',
+                    'INSERT INTO p SELECT seq, seq FROM seq_1_to_%d' % rows,
+                    'INSERT INTO c SELECT seq, seq, seq FROM seq_1_to_%d' % rows):
+            conn.exec_driver_sql(sql)
+        conn.commit()
+    return engine
+
+
+def _triggers_by_node(galera, name, nodes=(1, 2, 3)):
+    return {node: sorted(r[0] for r in galera.admin(
+        node, "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = "
+              "'%s'" % name)) for node in nodes}
+
+
+def _alter_c(engine, fence, batch=1000):
+    """Change c online on node 1, as a run does; ``fence(what)`` before each step."""
+    from dbmanage import dialects
+    from dbmanage.migrate import online
+    with engine.connect() as conn:
+        run = online.Online(conn, dialects.of(conn), online.Settings(mode='always', batch=batch))
+        dialects.of(conn).online.alter(run, 'ALTER TABLE c MODIFY n BIGINT NOT NULL',
+                                       conn.exec_driver_sql, fence)
+        conn.commit()
+        return run.summary
+
+
+def _tidy(engine):
+    from dbmanage import dialects
+    with engine.connect() as conn:
+        dialects.of(conn).online.tidy(conn)
+
+
+def _assert_c_copied(galera, name, summary):
+    """c changed through a shadow copy, with no trigger or copy left anywhere."""
+    assert [(t['table'], t['what']) for t in summary] == [('c', 'copy')]
+    assert galera.admin(3, "SELECT data_type FROM information_schema.columns WHERE "
+                           "table_schema = '%s' AND table_name = 'c' AND column_name = 'n'"
+                        % name) == [('bigint',)]
+    assert _triggers_by_node(galera, name) == {1: [], 2: [], 3: []}
+    assert galera.admin(3, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == []
+
+
+def _fence_at(step, count, act):
+    """A fence that calls ``act()`` at the ``count``-th step starting with ``step``."""
+    seen = []
+
+    def fence(what):
+        if what.startswith(step):
+            seen.append(what)
+            if len(seen) == count:
+                act()
+    return fence
+
+
+def _write_c_on(galera, name, node, row):
+    galera.admin(node, 'UPDATE %s.c SET n = n + 1 WHERE id = %d' % (name, row))
+
+
+@galera_group
+def test_a_run_killed_between_two_nodes_triggers_is_tidied_on_every_node(galera, galera_db):
+    """The run dies after one node has the copy's three triggers and another one:
+    every node still takes writes (their triggers write into the copy), and
+    the next run's tidy drops the triggers on each node, then the copy; the
+    change then goes through."""
+    name = galera_db()
+    engine = _parent_and_child(galera, name, 3000)
+
+    def kill():
+        raise KeyboardInterrupt('killed')
+    with pytest.raises(KeyboardInterrupt):
+        _alter_c(engine, _fence_at('statement: CREATE TRIGGER', 5, kill))
+    triggers = _triggers_by_node(galera, name)
+    # Nodes in the order the cluster lists them.
+    assert sorted(len(found) for found in triggers.values()) == [0, 1, 3], triggers
+    for node in (1, 2, 3):
+        _write_c_on(galera, name, node, node)
+    # A run that reaches node 1 alone leaves the triggers (and the copy) as they are.
+    user = 'dbm_one_%s' % name[-6:]
+    _on_node_1_alone(galera, "CREATE USER %s@'127.0.0.1'" % user,
+                     "GRANT ALL ON %s.* TO %s@'127.0.0.1'" % (name, user),
+                     "GRANT SUPER ON *.* TO %s@'127.0.0.1'" % user)
+    try:
+        alone = sa.create_engine(galera.url(1, name).replace('root@', user + '@'),
+                                 poolclass=sa.pool.NullPool)
+        with pytest.raises(errors.Unreachable, match='cannot connect to the node at '):
+            _tidy(alone)
+        alone.dispose()
+    finally:
+        _on_node_1_alone(galera, "DROP USER %s@'127.0.0.1'" % user)
+    assert _triggers_by_node(galera, name) == triggers
+    _tidy(engine)
+    assert _triggers_by_node(galera, name) == {1: [], 2: [], 3: []}
+    assert galera.admin(2, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == []
+    _assert_c_copied(galera, name, _alter_c(engine, lambda what: None))
+    engine.dispose()
+
+
+@galera_group
+def test_a_node_stopped_during_a_copy_stops_the_run_and_keeps_its_triggers_working(
+        galera, galera_db):
+    """Node 3 stops while the copy of c is filled. Its triggers there must
+    not outlive the copy (node 3 would come back failing every write to c),
+    and a copy that may miss its writes must not be swapped in: the run stops
+    (exit 4), copy and triggers left, and the other nodes still take writes.
+    With node 3 back, the next run takes them away on every node and copies
+    again."""
+    name = galera_db()
+    engine = _parent_and_child(galera, name, 3000)
+    fence = _fence_at('copying', 3, lambda: galera.sh('stop-node', '3'))
+    try:
+        with pytest.raises(errors.Unreachable) as raised:
+            _alter_c(engine, fence, batch=100)
+        assert '_dbm_new_c of c stays, with its triggers: 2 of the 3 nodes in ' \
+            'wsrep_cluster_address are in the cluster' in raised.value.message
+        for node in (1, 2):
+            _write_c_on(galera, name, node, 2000 + node)
+        assert _triggers_by_node(galera, name, (1, 2)) == {
+            1: ['_dbm_d_c', '_dbm_i_c', '_dbm_u_c'], 2: ['_dbm_d_c', '_dbm_i_c', '_dbm_u_c']}
+    finally:
+        galera.sh('start-node', '3')
+    _write_c_on(galera, name, 3, 2003)
+    _tidy(engine)
+    _assert_c_copied(galera, name, _alter_c(engine, lambda what: None))
+    engine.dispose()
 
 
 @galera_group

@@ -585,19 +585,29 @@ class _Crash(Exception):
     pass
 
 
-@pytest.mark.parametrize('statement, points', [
-    ('ALTER TABLE p MODIFY n BIGINT NOT NULL', 12),    # others reference p
-    ('ALTER TABLE q MODIFY n BIGINT NOT NULL', 12),    # q references others
-    ('ALTER TABLE q DROP FOREIGN KEY q_p, MODIFY p_id BIGINT', 12),
-    ('ALTER TABLE q DROP PRIMARY KEY, MODIFY n BIGINT NOT NULL', 6)])  # the copy is refused
-def test_a_shadow_copy_killed_anywhere_is_tidied(make_db, statement, points):
+@pytest.mark.parametrize('where, statement, points', [
+    ('mysql', 'ALTER TABLE p MODIFY n BIGINT NOT NULL', 12),    # others reference p
+    ('mysql', 'ALTER TABLE q MODIFY n BIGINT NOT NULL', 12),    # q references others
+    ('mysql', 'ALTER TABLE q DROP FOREIGN KEY q_p, MODIFY p_id BIGINT', 12),
+    ('mysql', 'ALTER TABLE q DROP PRIMARY KEY, MODIFY n BIGINT NOT NULL', 6),  # refused
+    # The triggers made and dropped on each node, the swap naming every joined table.
+    pytest.param('galera', 'ALTER TABLE p MODIFY n BIGINT NOT NULL', 24,
+                 marks=conftest.galera_group),
+    pytest.param('galera', 'ALTER TABLE q DROP PRIMARY KEY, MODIFY n BIGINT NOT NULL', 15,
+                 marks=conftest.galera_group)])
+def test_a_shadow_copy_killed_anywhere_is_tidied(request, make_db, where, statement, points):
     """Killed before any statement of the copy, the key moves and the swap
     (or the copy's refusal), the next run's tidy leaves every table exactly
-    as it was and no ``_dbm_`` object behind, and the change then ends as a
-    clean one."""
+    as it was and no ``_dbm_`` object behind (on Galera, on any node), and
+    the change then ends as a clean one."""
     from dbmanage import dialects
     table, column = re.search(r'TABLE (\w+) .*MODIFY (\w+)', statement).groups()
-    clean = make_db('mysql')
+    if where == 'galera':
+        galera, galera_db = (request.getfixturevalue(f) for f in ('galera', 'galera_db'))
+
+    def new_db():
+        return galera.url(1, galera_db()) if where == 'galera' else make_db('mysql')
+    clean = new_db()
     engine = sa.create_engine(clean, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         for sql in _FAMILY + [statement] + _LATER:
@@ -607,7 +617,7 @@ def test_a_shadow_copy_killed_anywhere_is_tidied(make_db, statement, points):
     point, tidied = 0, set()
     while True:
         point += 1
-        url = make_db('mysql')
+        url = new_db()
         engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         with engine.connect() as conn:
             for sql in _FAMILY:
@@ -634,8 +644,14 @@ def test_a_shadow_copy_killed_anywhere_is_tidied(make_db, statement, points):
                 "SELECT constraint_name FROM information_schema.referential_constraints "
                 "WHERE constraint_schema = DATABASE() AND constraint_name LIKE '\\_dbm%%' "
                 "UNION SELECT table_name FROM information_schema.tables WHERE "
-                "table_schema = DATABASE() AND table_name LIKE '\\_dbm%%'").all()
+                "table_schema = DATABASE() AND table_name LIKE '\\_dbm%%' "
+                "UNION SELECT trigger_name FROM information_schema.triggers WHERE "
+                "trigger_schema = DATABASE()").all()
             assert left == [], (point, left)
+            for node in (2, 3) if where == 'galera' else ():
+                assert galera.admin(node, "SELECT trigger_name FROM information_schema.triggers "
+                                          "WHERE trigger_schema = '%s'"
+                                    % conn.engine.url.database) == [], (point, node)
             changed = conn.exec_driver_sql(
                 "SELECT data_type FROM information_schema.columns WHERE table_schema = "
                 "DATABASE() AND table_name = %s AND column_name = %s",

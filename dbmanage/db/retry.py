@@ -97,6 +97,24 @@ def give_way(fn, lock_busy, what: str):
                 _log)
 
 
+#: Attempts of a statement that takes its table lock only when it is free
+#: at once: about a minute of tries 10-50 ms apart.
+FREE_ATTEMPTS = 2000
+
+
+def when_free(fn, lock_busy, what: str):
+    """Run ``fn()``, a statement that never waits for its table lock, again
+    and again while ``lock_busy(exc)`` says the lock was taken, a few
+    milliseconds apart: between two writers' transactions it gets through.
+    A statement queued for the lock would hold up every writer (and, on a
+    Galera node, every applier) behind it."""
+    def _log(state):
+        if state.attempt_number % 100 == 0:
+            LOG.info('the table lock for %s was taken %d times; trying again',
+                     what[:80], state.attempt_number)
+    return _run(fn, lock_busy, FREE_ATTEMPTS, tenacity.wait_random(0.01, 0.05), _log)
+
+
 #: Attempts of one online batch that keeps losing to the writers.
 BATCH_ATTEMPTS = 20
 

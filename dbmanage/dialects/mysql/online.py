@@ -3,8 +3,7 @@
 DDL asks the server for a change writers can go on through: ``LOCK=NONE``
 on a single server, ``ALGORITHM=INSTANT`` on a Galera node (where any other
 ALTER runs in total order and stalls the whole cluster for its length).
-When the server refuses, a large table changes through a shadow copy (on
-Galera only a table joined to no other by a foreign key: ``GALERA_JOINED``):
+When the server refuses, a large table changes through a shadow copy:
 
 1. ``_dbm_new_<t>`` is created from ``SHOW CREATE TABLE <t>`` and the
    revision's statement is applied to it while empty. Foreign key names are
@@ -17,7 +16,9 @@ Galera only a table joined to no other by a foreign key: ``GALERA_JOINED``):
    ``<t>`` is, or it is dropped and the statement runs as it is;
 2. triggers on ``<t>`` copy every write into it, and a key-ordered copy
    fills it in batches (each batch its own transaction, throttled on Galera's
-   flow control);
+   flow control). On Galera the triggers are made on each node outside
+   replication (``nodes``), all of them before the first batch, and the copy goes on
+   only while no node leaves or joins the cluster;
 3. where other tables reference ``<t>``, each of their foreign keys is
    replaced, in one ALTER, by a twin ``_dbm_fk_<key>`` that references
    ``_dbm_new_<t>``, added unchecked (the copy holds every row by then, and
@@ -27,7 +28,8 @@ Galera only a table joined to no other by a foreign key: ``GALERA_JOINED``):
    takes the twins along to ``<t>``, and each twin gets the original's name
    back in one ALTER, so no referencing row is ever unchecked, and none is
    checked against the old table, which no longer sees new rows. The old
-   table goes last, with the renamed keys.
+   table goes last, with the renamed keys and the triggers (on every node:
+   DROP TABLE runs in total order).
 
 A statement waits at most ``lock_wait`` seconds for the table's metadata
 lock, then gives way to the writers queued behind it and tries again.
@@ -44,7 +46,9 @@ import typing
 
 import sqlalchemy as sa
 
+from dbmanage import errors
 from dbmanage.dialects.mysql import ddl
+from dbmanage.dialects.mysql import nodes as cluster
 
 LOG = logging.getLogger(__name__)
 
@@ -66,14 +70,8 @@ _ADD_FOREIGN_KEY = re.compile(
 _NOT_SHADOWED = re.compile(r'\bRENAME\b|\bDROP\s+CONSTRAINT\b', re.I)
 
 
-#: Total order keys CREATE TRIGGER by its table alone, but the statement
-#: also waits for the tables joined to it by foreign keys: a write to one of
-#: them that this node's applier applies meanwhile holds that lock while it
-#: waits behind the statement, and the whole cluster stops for good (a node
-#: inserting parents while another makes the copy's triggers: in seconds).
-#: An ALTER TABLE is keyed by the tables its keys join it to, so it runs as is.
-GALERA_JOINED = ('on Galera, its copy\'s triggers would stop the cluster while another node '
-                 'writes a table joined to it by foreign keys')
+#: Why no shadow copy on Galera, where a node cannot be reached.
+EACH_NODE = 'on Galera its triggers are made on each node, and %s'
 
 
 class _Refused(Exception):
@@ -235,6 +233,17 @@ def _ddl(conn, statement, fence, lock_wait):
         conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % int(before))
 
 
+def _when_free(session, statement, fence):
+    """A statement on a Galera node's own session (``nodes``), which takes
+    its table lock only when it is free at once."""
+    from dbmanage.db import retry
+
+    def attempt():
+        fence('statement: %s' % statement[:80])
+        return session.exec_driver_sql(statement)
+    return retry.when_free(attempt, lambda exc: _code(exc) == LOCK_WAIT_TIMEOUT, statement)
+
+
 _NOT_DONE = object()
 
 
@@ -323,8 +332,6 @@ def _unshadowable(conn, table, statement) -> str | None:
     if _scalar(conn, 'SELECT COUNT(*) FROM information_schema.triggers WHERE '
                      'event_object_schema = DATABASE() AND event_object_table = :t', t=table):
         return 'it has triggers'
-    if galera(conn) and _joined(conn, table):
-        return GALERA_JOINED
     return _own_unshadowable(_own_keys(_create_of(conn, table), table)) or \
         _children_unshadowable(_referencing_keys(conn, table))
 
@@ -474,6 +481,22 @@ def _retarget(statement, table, new):
 
 
 def _shadow(online, table, statement, fence):
+    nodes = None
+    if galera(online.conn):
+        try:
+            nodes = cluster.Nodes(online.conn)
+        except cluster.Unreachable as exc:
+            raise _Refused(EACH_NODE % exc)
+    try:
+        _shadow_on(online, table, statement, fence, nodes)
+    finally:
+        if nodes is not None:
+            nodes.close()
+
+
+def _shadow_on(online, table, statement, fence, nodes):
+    """The shadow copy, its triggers made on each of ``nodes`` (on Galera)
+    or through the run's connection."""
     from dbmanage.migrate import online as driver
     conn, lock_wait = online.conn, online.settings.lock_wait
     new = NEW + table
@@ -488,7 +511,7 @@ def _shadow(online, table, statement, fence):
         if _shape(_create_of(conn, new), [(_q(new), _q(table)), (
                 '`%s_ibfk_' % new, '`%s_ibfk_' % table)]) != _shape(create, []):
             raise _give_up(conn, table, fence, lock_wait,
-                           'its copy does not come out as it is')
+                           'its copy does not come out as it is', nodes)
         fence('shadow copy of %s' % table)
         conn.exec_driver_sql(_retarget(statement, table, new))
         pk = primary_key(conn, table)[0]
@@ -497,7 +520,7 @@ def _shadow(online, table, statement, fence):
             # copy's key on it: without one, a row written during the copy
             # would be there twice.
             raise _give_up(conn, table, fence, lock_wait,
-                           'its copy would have no unique key on %s' % pk)
+                           'its copy would have no unique key on %s' % pk, nodes)
     finally:
         conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
     columns = [c for c in _columns(conn, table) if c in set(_columns(conn, new))]
@@ -508,23 +531,35 @@ def _shadow(online, table, statement, fence):
     insert, update, delete = _triggers(table)
     # No REPLACE: its delete would cascade into the copy's referencing rows.
     try:
-        for name, body in (
-                (insert, 'AFTER INSERT ON %s FOR EACH ROW %s' % (_q(table), upsert)),
-                (update, 'AFTER UPDATE ON %s FOR EACH ROW BEGIN DELETE FROM %s WHERE '
-                         '%s = OLD.%s AND OLD.%s <> NEW.%s; %s; END'
-                         % (_q(table), _q(new), _q(pk), _q(pk), _q(pk), _q(pk), upsert)),
-                (delete, 'AFTER DELETE ON %s FOR EACH ROW DELETE FROM %s WHERE %s = OLD.%s'
-                         % (_q(table), _q(new), _q(pk), _q(pk)))):
-            _ddl(conn, 'CREATE TRIGGER %s %s' % (_q(name), body), fence,
-                 online.settings.lock_wait)
+        for session in nodes.sessions if nodes is not None else [conn]:
+            # Before any trigger fires there, the node has the copy as altered.
+            if nodes is not None:
+                nodes.caught_up(session, new)
+            for name, body in (
+                    (insert, 'AFTER INSERT ON %s FOR EACH ROW %s' % (_q(table), upsert)),
+                    (update, 'AFTER UPDATE ON %s FOR EACH ROW BEGIN DELETE FROM %s WHERE '
+                             '%s = OLD.%s AND OLD.%s <> NEW.%s; %s; END'
+                             % (_q(table), _q(new), _q(pk), _q(pk), _q(pk), _q(pk), upsert)),
+                    (delete, 'AFTER DELETE ON %s FOR EACH ROW DELETE FROM %s WHERE %s = OLD.%s'
+                             % (_q(table), _q(new), _q(pk), _q(pk)))):
+                statement = 'CREATE TRIGGER %s %s' % (_q(name), body)
+                if nodes is None:
+                    _ddl(session, statement, fence, lock_wait)
+                else:
+                    _when_free(session, statement, fence)
     except Exception as exc:
         if _code(exc) not in NO_TRIGGERS:
             raise
         why = str(exc.orig).split(', ', 1)[-1].strip('()"\'')
-        raise _give_up(conn, table, fence, lock_wait, 'triggers are not allowed here: %s' % why)
+        raise _give_up(conn, table, fence, lock_wait, 'triggers are not allowed here: %s' % why,
+                       nodes)
+    if nodes is not None:
+        # A write made on another node before its triggers were, and not yet
+        # applied here, would reach the table after its batch: never the copy.
+        nodes.caught_up(conn, table)
     progress = driver.Progress(online.revision, table, 'copy',
                                total=estimate_rows(conn, table))
-    _copy(online, table, new, pk, names, progress, fence)
+    _copy(online, table, new, pk, names, progress, fence, nodes)
     rows, copied = _row_counts(conn, table, new)
     if rows != copied:
         # A unique key of the copy merged rows (INSERT IGNORE, the upserts)
@@ -532,7 +567,8 @@ def _shadow(online, table, statement, fence):
         # so does running it as it is.
         raise _give_up(conn, table, fence, lock_wait,
                        'its copy holds %d rows where the table holds %d: a unique key '
-                       'the statement adds merged rows that break it' % (copied, rows))
+                       'the statement adds merged rows that break it' % (copied, rows), nodes)
+    _same_nodes(conn, table, fence, lock_wait, nodes)
     keys = {}
     for key in _referencing_keys(conn, table):
         # A key the server made for a foreign key is made again for the
@@ -547,10 +583,11 @@ def _shadow(online, table, statement, fence):
     online.copied(progress)
 
 
-def _copy(online, table, new, pk, names, progress, fence):
+def _copy(online, table, new, pk, names, progress, fence, nodes):
     from dbmanage.db import retry
     conn, size, after = online.conn, online.settings.batch, None
     while True:
+        _same_nodes(conn, table, fence, online.settings.lock_wait, nodes)
         upper = _scalar(conn, 'SELECT %s FROM %s %s ORDER BY %s LIMIT 1 OFFSET %d' % (
             _q(pk), _q(table), 'WHERE %s > :a' % _q(pk) if after is not None else '', _q(pk),
             size - 1), a=after)
@@ -577,13 +614,30 @@ def _copy(online, table, new, pk, names, progress, fence):
         after = upper
 
 
-def _give_up(conn, table, fence, lock_wait, why) -> _Refused:
+def _give_up(conn, table, fence, lock_wait, why, nodes) -> _Refused:
     """Take the copy and its triggers away and give the table's keys their
     names back: the statement then runs as it is."""
-    fence('dropping the shadow copy of %s' % table)
-    _drop_shadow(conn, table)
-    _put_back(conn, table, fence, lock_wait)
+    _take_away(conn, table, fence, lock_wait, nodes)
     return _Refused(why)
+
+
+def _take_away(conn, table, fence, lock_wait, nodes):
+    fence('dropping the shadow copy of %s' % table)
+    _drop_shadow(conn, table, fence, lock_wait, nodes)
+    _put_back(conn, table, fence, lock_wait)
+
+
+def _same_nodes(conn, table, fence, lock_wait, nodes):
+    """Stop the copy where a node left or joined the cluster since its
+    triggers were made: the copy may miss that node's writes. Running the
+    statement as it is instead would hold the cluster for its length, in the
+    middle of a rolling restart: the run stops, and the next one copies again."""
+    if nodes is None or not nodes.changed():
+        return
+    _take_away(conn, table, fence, lock_wait, nodes)
+    raise errors.OperationFailed(
+        'a node left or joined the Galera cluster during the shadow copy of %s; the copy '
+        'is taken away: run the upgrade again once every node is back' % table)
 
 
 def _row_counts(conn, table, new):
@@ -602,20 +656,40 @@ def _cut_over(online, table, new, keys, fence):
     """One RENAME TABLE swaps the copy in: writers waiting for the table
     find the copy when they get it, never no table."""
     old = OLD + table
-    _ddl(online.conn, 'RENAME TABLE %s TO %s, %s TO %s' % (
-        _q(table), _q(old), _q(new), _q(table)), fence, online.settings.lock_wait)
+    pairs = [(table, old), (new, table)]
+    if galera(online.conn):
+        # Total order keys a RENAME by the tables it names, but renaming a
+        # table locks the tables its foreign keys join it to as well, and
+        # renaming those, theirs. A write to one of them applied on this node
+        # meanwhile would hold the lock the RENAME waits for, while waiting
+        # behind the RENAME: the whole cluster would stop. So every table
+        # joined to it by foreign keys, however far, is named, to a passing
+        # name and back: each then waits for the RENAME, and the RENAME for none.
+        for number, joined in enumerate(_joined(online.conn, table, new)):
+            pairs += [(joined, '_dbm_r%d' % number), ('_dbm_r%d' % number, joined)]
+    _ddl(online.conn, 'RENAME TABLE %s' % ', '.join(
+        '%s TO %s' % (_q(a), _q(b)) for a, b in pairs), fence, online.settings.lock_wait)
     for key, index in keys.items():
         _untwin(online.conn, key, table, index, fence, online.settings.lock_wait)
     fence('dropping the old %s' % table)
     online.conn.exec_driver_sql('DROP TABLE %s' % _q(old))
 
 
-def _joined(conn, table) -> bool:
-    """Is ``table`` joined to another by a foreign key, either way?"""
-    return bool(_scalar(
-        conn, 'SELECT COUNT(*) FROM information_schema.referential_constraints WHERE '
-              'constraint_schema = DATABASE() AND (table_name = :t OR referenced_table_name = :t) '
-              'AND table_name <> referenced_table_name', t=table))
+def _joined(conn, *tables):
+    """The tables joined to ``tables`` by foreign keys, either way and however
+    far (``_dbm_`` tables aside)."""
+    rows = conn.execute(sa.text(
+        "SELECT table_name, referenced_table_name FROM information_schema.referential_constraints "
+        "WHERE constraint_schema = DATABASE()")).all()
+    found, todo = [], list(tables)
+    while todo:
+        at = todo.pop()
+        for child, parent in rows:
+            other = parent if child == at else child if parent == at else None
+            if other and not other.startswith('_dbm_') and other not in tables + tuple(found):
+                found.append(other)
+                todo.append(other)
+    return sorted(found)
 
 
 def _untwin(conn, key, table, index, fence, lock_wait):
@@ -675,17 +749,26 @@ def forecast(conn, op, settings) -> dict:
         why = 'the statement renames or drops a constraint'
     if why is None:
         why = _children_unshadowable(_referencing_keys(conn, op['table']))
-    if why is None and on_galera and _joined(conn, op['table']):
-        why = GALERA_JOINED
     if why is None and _scalar(conn, 'SELECT COUNT(*) FROM information_schema.tables WHERE '
                                      'table_schema = DATABASE() AND table_name = :t',
                                t=op['table']):
         why = _own_unshadowable(_own_keys(_create_of(conn, op['table']), op['table']))
+    if why is None and on_galera:
+        why = _unreachable(conn)
     if why is None:
         return {'way': 'shadow copy', 'blocks': False, 'wait_s': settings.lock_wait + 0.1,
                 'writes_wait': 'the cut-over: at most %.1f s waiting for its lock, then one '
                                'RENAME TABLE' % settings.lock_wait}
     return _as_is(op, why, total_order=on_galera)
+
+
+def _unreachable(conn) -> str | None:
+    """Why a shadow copy's triggers cannot be made on each node, or None."""
+    try:
+        cluster.Nodes(conn).close()
+    except cluster.Unreachable as exc:
+        return EACH_NODE % exc
+    return None
 
 
 def _indexed(conn, table, columns) -> bool:
@@ -748,7 +831,7 @@ def tidy(conn) -> None:
     leftovers = [r[0] for r in rows]
     for name in leftovers:
         LOG.warning('dropping %s, left by an interrupted online upgrade', name)
-        _drop_shadow(conn, name[len(NEW):], name)
+        _drop_shadow(conn, name[len(NEW):], lambda what: None, 1.0, name=name)
     # Before the swap, the copy held the names; now they are free again.
     rows = conn.execute(sa.text(
         "SELECT DISTINCT table_name FROM information_schema.referential_constraints "
@@ -762,6 +845,31 @@ def tidy(conn) -> None:
         commit(conn)
 
 
+def _drop_triggers(conn, table, fence, nodes):
+    """Drop the copy's triggers, on Galera on each node: a node left with
+    them after its copy is gone would fail every write to the table."""
+    if not galera(conn):
+        for trigger in _triggers(table):
+            conn.exec_driver_sql('DROP TRIGGER IF EXISTS %s' % _q(trigger))
+        return
+    fresh = None
+    if nodes is None or nodes.changed():
+        # A node may have left with the triggers, or joined with them.
+        try:
+            nodes = fresh = cluster.Nodes(conn)
+        except cluster.Unreachable as exc:
+            raise errors.Unreachable(
+                'the shadow copy %s of %s stays, with its triggers: %s; the next run takes '
+                'them away once it reaches every node' % (NEW + table, table, exc)) from None
+    try:
+        for session in nodes.sessions:
+            for trigger in _triggers(table):
+                _when_free(session, 'DROP TRIGGER IF EXISTS %s' % _q(trigger), fence)
+    finally:
+        if fresh is not None:
+            fresh.close()
+
+
 def _twins(conn):
     """The twin keys an online run added to referencing tables."""
     rows = conn.execute(sa.text(
@@ -772,9 +880,11 @@ def _twins(conn):
             if key.name.startswith(TWIN)]
 
 
-def _drop_shadow(conn, table, name=None):
-    for trigger in _triggers(table):
-        conn.exec_driver_sql('DROP TRIGGER IF EXISTS %s' % _q(trigger))
+def _drop_shadow(conn, table, fence, lock_wait, nodes=None, name=None):
+    """Drop the copy of ``table``, its triggers on the table first (or the
+    old table ``name``, whose triggers go with it)."""
+    if name is None or name.startswith(NEW):
+        _drop_triggers(conn, table, fence, nodes)
     conn.exec_driver_sql('SET SESSION foreign_key_checks = 0')
     conn.exec_driver_sql('DROP TABLE IF EXISTS %s' % _q(name or NEW + table))
     conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')

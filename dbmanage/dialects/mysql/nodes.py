@@ -1,0 +1,151 @@
+"""Every node of a Galera cluster, each through a session of its own.
+
+A shadow copy's triggers are made and dropped on each node outside
+replication (``wsrep_on = OFF``), each statement taking the table's lock
+only when it is free at once (``lock_wait_timeout = 0``, tried again and
+again). The other ways hold the cluster up:
+
+- in total order, a CREATE TRIGGER on a table joined to others by foreign
+  keys waits for locks that the node's applier holds for another node's
+  write, while that applier waits behind the statement: for good;
+- run alone (``wsrep_OSU_method = RSU``), a node first stops committing, and
+  the statement waits for the lock of a local writer waiting to commit;
+- queued for the lock, the statement holds up the node's appliers behind it,
+  one of which holds the lock and waits to commit after them.
+
+A trigger made on one node is not replicated, and a node without the copy's
+triggers writes rows the copy never sees. So a run goes node by node only
+where it reaches every node the cluster is configured with, and it notices a
+change of membership (``wsrep_cluster_conf_id``) from then on.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import sqlalchemy as sa
+
+from dbmanage import masking
+
+#: Seconds to wait for another node to answer a connection.
+CONNECT_TIMEOUT = 5
+
+
+class Unreachable(Exception):
+    """Not every node of the cluster can be reached, or used as it must be;
+    the message says why."""
+
+
+def _status(conn) -> dict:
+    rows = conn.execute(sa.text(
+        "SHOW GLOBAL STATUS WHERE variable_name IN ('wsrep_incoming_addresses', "
+        "'wsrep_gcomm_uuid', 'wsrep_cluster_size', 'wsrep_cluster_conf_id')"))
+    return {name.lower(): value for name, value in rows}
+
+
+def configured(conn) -> int:
+    """How many nodes ``wsrep_cluster_address`` names (0 where it names none:
+    a node that started a new cluster)."""
+    address = conn.execute(sa.text('SELECT @@global.wsrep_cluster_address')).scalar() or ''
+    peers = address.split('://', 1)[-1].split('?', 1)[0]
+    return len({peer for peer in peers.split(',') if peer.strip()})
+
+
+def _host_port(address: str):
+    host, _, port = address.rpartition(':')
+    if not host or not port.isdigit():
+        raise Unreachable('wsrep_incoming_addresses names a node without a port (%s)'
+                          % address)
+    return host.strip('[]'), int(port)
+
+
+class Nodes:
+    """A session on each node of the cluster ``conn`` is on, every one of
+    them running DDL on its node alone."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self._engines, self.sessions = [], []
+        status = _status(conn)
+        self.conf_id = status['wsrep_cluster_conf_id']
+        size = int(status['wsrep_cluster_size'])
+        expected = configured(conn)
+        if size < expected:
+            raise Unreachable('%d of the %d nodes in wsrep_cluster_address are in the cluster'
+                              % (size, expected))
+        addresses = [a.strip() for a in status['wsrep_incoming_addresses'].split(',')
+                     if a.strip()]
+        if len(addresses) != size:
+            raise Unreachable('wsrep_incoming_addresses names %d of the %d nodes'
+                              % (len(addresses), size))
+        sql_mode = conn.execute(sa.text('SELECT @@session.sql_mode')).scalar()
+        seen = set()
+        try:
+            for address in addresses:
+                session = self._open(address, sql_mode)
+                seen.add(_status(session)['wsrep_gcomm_uuid'])
+                self.sessions.append(session)
+        except Exception:
+            self.close()
+            raise
+        if len(seen) != size or status['wsrep_gcomm_uuid'] not in seen:
+            self.close()
+            raise Unreachable('the addresses in wsrep_incoming_addresses lead to %d of the '
+                              '%d nodes, or not to this one' % (len(seen), size))
+
+    def _open(self, address, sql_mode):
+        from dbmanage import dialects
+        from dbmanage.db import retry
+        host, port = _host_port(address)
+        engine = sa.create_engine(self.conn.engine.url.set(host=host, port=port),
+                                  poolclass=sa.pool.NullPool, isolation_level='AUTOCOMMIT',
+                                  connect_args={'connect_timeout': CONNECT_TIMEOUT})
+        dialects.of(self.conn).configure_engine(engine)
+        retry.classify_errors(engine)
+        self._engines.append(engine)
+        try:
+            session = engine.connect()
+        except Exception as exc:
+            cause = getattr(exc, 'orig', None) or exc
+            text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause)
+            raise Unreachable('cannot connect to the node at %s: %s'
+                              % (address, masking.scrub(str(text)))) from None
+        # Triggers run with the sql_mode they were made with: the run's.
+        session.execute(sa.text('SET SESSION sql_mode = :mode'), {'mode': sql_mode})
+        try:
+            session.exec_driver_sql('SET SESSION wsrep_on = OFF')
+        except sa.exc.DBAPIError as exc:
+            session.close()
+            why = str(exc.orig).split(', ', 1)[-1].strip("()\"'")
+            raise Unreachable('the node at %s refuses statements outside replication to this '
+                              'user (it needs the SUPER privilege): %s' % (address, why)) from None
+        session.exec_driver_sql('SET SESSION lock_wait_timeout = 0')
+        return session
+
+    def changed(self) -> bool:
+        """Has a node left or joined the cluster since these sessions opened?"""
+        return _status(self.conn)['wsrep_cluster_conf_id'] != self.conf_id
+
+    def caught_up(self, session, table: str) -> None:
+        """Wait until the node of ``session`` (or this run's) has applied
+        every write set committed anywhere before now (a causal read)."""
+        wait, on = session.execute(sa.text(
+            'SELECT @@session.wsrep_sync_wait, @@session.wsrep_on')).one()
+        # A session outside replication reads without waiting (and the run's
+        # own, inside a transaction, may not switch).
+        if not on:
+            session.exec_driver_sql('SET SESSION wsrep_on = ON')
+        session.exec_driver_sql('SET SESSION wsrep_sync_wait = 1')
+        try:
+            session.exec_driver_sql('SELECT 1 FROM `%s` LIMIT 1' % table.replace('`', '``'))
+        finally:
+            session.exec_driver_sql('SET SESSION wsrep_sync_wait = %d' % int(wait))
+            if not on:
+                session.exec_driver_sql('SET SESSION wsrep_on = OFF')
+
+    def close(self):
+        for session in self.sessions:
+            with contextlib.suppress(Exception):
+                session.close()
+        for engine in self._engines:
+            engine.dispose()
+        self.sessions, self._engines = [], []
