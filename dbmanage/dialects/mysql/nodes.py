@@ -60,7 +60,7 @@ def _host_port(address: str):
 
 class Nodes:
     """A session on each node of the cluster ``conn`` is on, every one of
-    them running DDL on its node alone."""
+    them running statements on its node outside replication."""
 
     def __init__(self, conn):
         self.conn = conn
@@ -81,9 +81,8 @@ class Nodes:
         seen = set()
         try:
             for address in addresses:
-                session = self._open(address, sql_mode)
-                seen.add(_status(session)['wsrep_gcomm_uuid'])
-                self.sessions.append(session)
+                self.sessions.append(self._open(address, sql_mode))
+                seen.add(_status(self.sessions[-1])['wsrep_gcomm_uuid'])
         except Exception:
             self.close()
             raise
