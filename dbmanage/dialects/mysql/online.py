@@ -70,7 +70,7 @@ _ADD_FOREIGN_KEY = re.compile(
 _NOT_SHADOWED = re.compile(r'\bRENAME\b|\bDROP\s+CONSTRAINT\b', re.I)
 
 
-#: Why no shadow copy on Galera, where a node cannot be reached.
+#: Why no shadow copy on Galera where a node cannot be reached, or used outside replication.
 EACH_NODE = 'on Galera its triggers are made on each node, and %s'
 
 
