@@ -24,8 +24,6 @@ import contextlib
 
 import sqlalchemy as sa
 
-from dbmanage import masking
-
 #: Seconds to wait for another node to answer a connection.
 CONNECT_TIMEOUT = 5
 
@@ -93,6 +91,7 @@ class Nodes:
 
     def _open(self, address, sql_mode):
         from dbmanage import dialects
+        from dbmanage.db import database
         from dbmanage.db import retry
         host, port = _host_port(address)
         engine = sa.create_engine(self.conn.engine.url.set(host=host, port=port),
@@ -104,19 +103,17 @@ class Nodes:
         try:
             session = engine.connect()
         except Exception as exc:
-            cause = getattr(exc, 'orig', None) or exc
-            text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause)
             raise Unreachable('cannot connect to the node at %s: %s'
-                              % (address, masking.scrub(str(text)))) from None
+                              % (address, database.one_line(exc))) from None
         # Triggers run with the sql_mode they were made with: the run's.
         session.execute(sa.text('SET SESSION sql_mode = :mode'), {'mode': sql_mode})
         try:
             session.exec_driver_sql('SET SESSION wsrep_on = OFF')
-        except sa.exc.DBAPIError as exc:
+        except Exception as exc:
             session.close()
-            why = str(exc.orig).split(', ', 1)[-1].strip("()\"'")
             raise Unreachable('the node at %s refuses statements outside replication to this '
-                              'user (it needs the SUPER privilege): %s' % (address, why)) from None
+                              'user (it needs the SUPER privilege): %s'
+                              % (address, database.one_line(exc))) from None
         session.exec_driver_sql('SET SESSION lock_wait_timeout = 0')
         return session
 
