@@ -274,19 +274,25 @@ def _lbaas_at(make_db, revision, rows=40, backend='mysql'):
     return url
 
 
+@pytest.mark.parametrize('before, revision, table', [
+    # SET provider = 'amphora': a constant.
+    ('0fd2c131923f', '0f242cf02c74', 'load_balancer'),
+    # SET id = pool_id: another column of the row (one write set of every
+    # health monitor, where it ran as one statement on Galera).
+    ('fc5582da7d8a', 'fac584114642', 'health_monitor')])
 @pytest.mark.parametrize('backend', SERVERS)
-def test_a_data_step_written_as_sql_text_runs_in_batches(make_db, backend):
-    """0f242cf02c74 names the provider of every load balancer in an
-    ``op.execute`` string: online it runs in batches like a built UPDATE,
-    as plan says, and ends as the one statement does."""
-    online_url, plain = (_lbaas_at(make_db, '0fd2c131923f', backend=backend) for _ in range(2))
+def test_a_data_step_written_as_sql_text_runs_in_batches(make_db, backend, before, revision,
+                                                         table):
+    """A revision's ``op.execute`` string runs in batches online like a
+    built UPDATE, as plan says, and ends as the one statement does."""
+    online_url, plain = (_lbaas_at(make_db, before, backend=backend) for _ in range(2))
     ctx = inprocess.context('lbaas', online_url, online=online.Settings(mode='always', batch=2))
-    result = inprocess.commands.execute(ctx, 'upgrade', {'revision': '0f242cf02c74'})
+    result = inprocess.commands.execute(ctx, 'upgrade', {'revision': revision})
     ctx.database.dispose()
     assert result.ok, result.error
     done = {(t['revision'], t['what'], t['table']): t for t in result.details['online']['tables']}
-    assert done[('0f242cf02c74', 'update', 'load_balancer')]['rows_done'] > 2
-    inprocess.run('lbaas', plain, 'upgrade', revision='0f242cf02c74')
+    assert done[(revision, 'update', table)]['rows_done'] > 2
+    inprocess.run('lbaas', plain, 'upgrade', revision=revision)
     assert faults.fingerprint(online_url) == faults.fingerprint(plain)
 
 
@@ -298,8 +304,22 @@ def test_which_sql_text_runs_in_batches():
         "UPDATE t SET a='x, y', b=NULL WHERE (c = 1 OR d = 2) "
         "AND NOT (t.a <=> 'x, y' AND t.b <=> NULL) AND id > 5")
     assert online.batchable(sa.text('DELETE FROM t WHERE c < 3')).what == 'delete'
+    step = online.batchable(sa.text('UPDATE t SET a = t.b, c = 1 WHERE a IS NULL'))
+    assert str(step.pending.compile(dialect=mysql.dialect(), compile_kwargs={
+        'literal_binds': True})) == (
+        'UPDATE t SET a=t.b, c=1 WHERE (a IS NULL) AND NOT (t.a <=> t.b AND t.c <=> 1)')
+    # A row would change again in the next pass, or take another row's
+    # value, or a new value every time.
+    for sql in ('UPDATE t SET a = a', 'UPDATE t SET a = b, b = a', 'UPDATE t SET a = u.b',
+                'UPDATE t SET a = CURRENT_TIMESTAMP', 'UPDATE t SET a = b + 1'):
+        assert online.batchable(sa.text(sql)) is None, sql
+    t, u = sa.table('t', sa.column('a'), sa.column('b')), sa.table('u', sa.column('b'))
+    assert online.batchable(t.update().values(a=t.c.b)).what == 'update'
+    for built in (t.update().values(a=t.c.a + 1), t.update().values(a=u.c.b),
+                  t.update().values(a=sa.literal_column('now()'))):
+        assert online.batchable(built) is None, built
     # Computed values, and values bound apart from the text, run as they are.
-    assert online.batchable(sa.text('UPDATE t SET a = b WHERE c = 1')) is None
+    assert online.batchable(sa.text('UPDATE t SET a = b * 2 WHERE c = 1')) is None
     assert online.batchable(sa.text("UPDATE t SET a = 'x' WHERE c = :c").bindparams(c=1)) is None
 
 

@@ -5,8 +5,9 @@ journal where batches commit inside a revision, through a thin wrapper
 elsewhere). Each goes one of three ways, chosen by the backend's ``online``
 module (``dialect.online``):
 
-* a data step (an UPDATE or DELETE with constant values over a table with a
-  one-column primary key) runs in key-ordered batches, each its own short
+* a data step (a DELETE, or an UPDATE setting constants or columns of the
+  same row that it does not set itself, over a table with a one-column
+  primary key) runs in key-ordered batches, each its own short
   transaction that also records how far it got, then once more over the
   whole table for rows written meanwhile. Every batch only touches rows not
   yet as the statement leaves them, so the end data equals the one-shot
@@ -31,6 +32,7 @@ part of every process's context, and a fresh install loads none of it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 import time
@@ -210,8 +212,9 @@ class _Step:
 def batchable(construct) -> _Step | None:
     """The data step ``construct`` as batches can run it, or None.
 
-    Only an UPDATE whose new values are constants (so "rows it would still
-    change" can be written as a condition) or a DELETE, on one table.
+    Only an UPDATE whose new values are constants or columns it does not set
+    (so "rows it would still change" can be written as a condition, and a
+    row changed once stays as it is) or a DELETE, on one table.
     """
     import sqlalchemy as sa
     if isinstance(construct, (str, sa.sql.elements.TextClause)):
@@ -224,15 +227,27 @@ def batchable(construct) -> _Step | None:
     if not values or getattr(construct, '_multi_values', None) or \
             getattr(construct, '_ordered_values', None):
         return None
+    assigned = {c if isinstance(c, str) else c.name for c in values}
     unchanged = []
     for column, value in values.items():
-        if not isinstance(value, sa.sql.elements.BindParameter) or value.callable:
-            return None
         if isinstance(column, str):
             column = construct.table.c[column]
-        unchanged.append(column.is_not_distinct_from(sa.literal(value.value, value.type)))
+        if isinstance(value, sa.sql.elements.BindParameter) and not value.callable:
+            value = sa.literal(value.value, value.type)
+        elif not _other_column(value, construct.table, assigned):
+            return None
+        unchanged.append(column.is_not_distinct_from(value))
     return _Step(construct.table.name, 'update', construct,
                  construct.where(sa.not_(sa.and_(*unchanged))))
+
+
+def _other_column(value, table, assigned) -> bool:
+    """Is ``value`` a column of ``table`` that the UPDATE does not set? A row
+    then keeps the value a batch gave it (``SET n = n + 1`` would not)."""
+    import sqlalchemy as sa
+    return isinstance(value, sa.sql.expression.ColumnClause) and not value.is_literal and \
+        value.table is not None and value.table.name == table.name and \
+        value.name not in assigned
 
 
 def _plain_table(table) -> bool:
@@ -245,14 +260,26 @@ _NAME = r'[`"]?(\w+)[`"]?'
 _VALUE = r"'(?:[^']|'')*'|-?\d+(?:\.\d+)?|NULL|TRUE|FALSE"
 _UPDATE = re.compile(r'^\s*UPDATE\s+%s\s+SET\s+(.*?)(?:\s+WHERE\s+(.*?))?\s*;?\s*$' % _NAME,
                      re.I | re.S)
-_SET = re.compile(r'\s*%s\s*=\s*(%s)\s*(,|$)' % (_NAME, _VALUE), re.I)
+_COLUMN = r'(?:%s\s*\.\s*)?%s' % (_NAME, _NAME)
+_SET = re.compile(r'\s*%s\s*=\s*(%s|%s)\s*(,|$)' % (_NAME, _VALUE, _COLUMN), re.I)
 _DELETE = re.compile(r'^\s*DELETE\s+FROM\s+%s(?:\s+WHERE\s+(.*?))?\s*;?\s*$' % _NAME,
                      re.I | re.S)
 
 
+@functools.cache
+def _keywords() -> frozenset:
+    from sqlalchemy.dialects.mysql import reserved_words
+    from sqlalchemy.dialects.postgresql import base as postgresql
+    from sqlalchemy.sql import compiler
+    return frozenset().union(compiler.RESERVED_WORDS, postgresql.RESERVED_WORDS,
+                             reserved_words.RESERVED_WORDS_MYSQL,
+                             reserved_words.RESERVED_WORDS_MARIADB)
+
+
 def _text_step(construct) -> _Step | None:
-    """An UPDATE setting constants, or a DELETE, of one table, written as
-    SQL text (a revision's ``op.execute``), as a step batches can run."""
+    """An UPDATE setting constants or other columns of the row, or a DELETE,
+    of one table, written as SQL text (a revision's ``op.execute``), as a
+    step batches can run."""
     import sqlalchemy as sa
     if getattr(construct, '_bindparams', None):
         return None     # its values would not follow it into the batches
@@ -269,14 +296,21 @@ def _text_step(construct) -> _Step | None:
     if not found:
         return None
     table, assignments, where = found.groups()
-    values, at = {}, 0
+    values, read, at = {}, set(), 0
     while at < len(assignments):
         part = _SET.match(assignments, at)
         if part is None or part.end() == at:
             return None
-        values[part.group(1)] = part.group(2)
+        column, value, qualifier, other = part.group(1, 2, 3, 4)
+        if other is not None:
+            # A keyword (CURRENT_TIMESTAMP) is no column, and a row would
+            # take a new value from it in every pass.
+            if other.lower() in _keywords() or qualifier not in (None, table):
+                return None
+            read.add(other)
+        values[column] = value
         at = part.end()
-    if not values:
+    if not values or read & set(values):
         return None
     target = sa.table(table, *[sa.column(c) for c in values])
     statement = sa.update(target).values({target.c[c]: sa.literal_column(v)
