@@ -296,6 +296,52 @@ def test_a_data_step_written_as_sql_text_runs_in_batches(make_db, backend, befor
     assert faults.fingerprint(online_url) == faults.fingerprint(plain)
 
 
+@conftest.galera_group
+def test_batches_wait_for_a_node_that_falls_behind(galera, galera_db):
+    """A node slow to apply holds the batches back: its queue of write sets
+    to apply, each a wait for its own writers' commits, stays short. Flow
+    control alone lets it fill to ``gcs.fc_limit`` (16)."""
+    database = galera_db()
+    url = galera.url(1, database)
+    inprocess.run('lbaas', url, 'upgrade', revision=bigdb.LBAAS.start)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        bigdb.fill(conn, bigdb.LBAAS, 2000)
+    engine.dispose()
+    inprocess.run('lbaas', url, 'upgrade', revision='fc5582da7d8a')
+    node_2 = sa.create_engine(galera.url(2, database), poolclass=sa.pool.NullPool,
+                              isolation_level='AUTOCOMMIT').connect()
+    node_2.exec_driver_sql('SET SESSION wsrep_on = OFF')
+    # Node 2's appliers run a trigger made there alone: 10 ms per row.
+    node_2.exec_driver_sql('SET GLOBAL slave_run_triggers_for_rbr = YES')
+    node_2.exec_driver_sql('CREATE TRIGGER slow_apply AFTER UPDATE ON health_monitor '
+                           'FOR EACH ROW DO SLEEP(0.01)')
+    node_2.exec_driver_sql('FLUSH STATUS')
+    applied = []
+
+    def fast_again():
+        if not applied:
+            applied.append(node_2.exec_driver_sql(
+                "SHOW GLOBAL STATUS LIKE 'wsrep_local_recv_queue_max'").first()[1])
+            node_2.exec_driver_sql('SET GLOBAL slave_run_triggers_for_rbr = NO')
+            node_2.exec_driver_sql('DROP TRIGGER IF EXISTS slow_apply')
+            node_2.close()
+
+    def emit(name, payload):
+        # Before the copies, whose own triggers must not run for applied rows.
+        if payload.get('what') == 'update' and payload.get('final'):
+            fast_again()
+    ctx = inprocess.context('lbaas', url, online=online.Settings(mode='always', batch=10),
+                            emit=emit)
+    try:
+        result = inprocess.commands.execute(ctx, 'upgrade', {'revision': 'fac584114642'})
+    finally:
+        ctx.database.dispose()
+        fast_again()
+    assert result.ok, result.error
+    assert int(applied[0]) <= 3, applied
+
+
 def test_which_sql_text_runs_in_batches():
     from sqlalchemy.dialects import mysql
     step = online.batchable(sa.text("UPDATE t SET a = 'x, y', b = NULL WHERE c = 1 OR d = 2"))

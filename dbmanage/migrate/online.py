@@ -20,8 +20,9 @@ module (``dialect.online``):
 A backend's module names ``batches`` (does it run data steps in batches),
 ``NOTE`` (what a result of an online run says about the backend, or None),
 ``alter``, ``tidy`` and ``forecast`` (what ``plan`` says); one that batches
-also gives ``estimate_rows``, ``primary_key``, ``commit``, ``batch_session``
-and ``pause``.
+also gives ``estimate_rows``, ``primary_key``, ``commit`` and
+``batch_session`` (which yields the pause to take after each batch, given
+the seconds the batch took).
 
 ``mode`` is ``never``, ``auto`` (online for tables of at least ``rows``
 rows, by the server's estimate) or ``always``.
@@ -142,14 +143,14 @@ class Online:
             first_pass, after = resume_key
             LOG.warning('resuming the batched %s of %s in pass %d after key %r',
                         step.what, step.table, first_pass, after)
-        with self.backend.batch_session(self.conn):
+        with self.backend.batch_session(self.conn) as pause:
             for number in range(first_pass, 3):
                 # Pass 2 finds rows written behind pass 1's cursor.
-                after = self._pass(step, key, number, after, progress, fence, record)
+                after = self._pass(step, key, number, after, progress, fence, record, pause)
                 after = None
         self._finished(progress)
 
-    def _pass(self, step, key, number, after, progress, fence, record):
+    def _pass(self, step, key, number, after, progress, fence, record, pause):
         import sqlalchemy as sa
 
         from dbmanage.db import retry
@@ -176,7 +177,7 @@ class Online:
             changed = retry.lost_batch(run_batch, lambda: self.backend.rollback(self.conn),
                                        '%s on %s' % (step.what, step.table))
             self.progressed(progress, changed)
-            self.backend.pause(self.conn, time.monotonic() - started)
+            pause(time.monotonic() - started)
             if upper is None:
                 return None
             after = upper

@@ -17,15 +17,27 @@ A trigger made on one node is not replicated, and a node without the copy's
 triggers writes rows the copy never sees. So a run goes node by node only
 where it reaches every node the cluster is configured with, and it notices a
 change of membership (``wsrep_cluster_conf_id``) from then on.
+
+Batches wait for the other nodes to apply them (``others_applied``),
+through sessions inside replication where no copy is made.
 """
 from __future__ import annotations
 
 import contextlib
+import logging
+import time
 
 import sqlalchemy as sa
 
+LOG = logging.getLogger(__name__)
+
 #: Seconds to wait for another node to answer a connection.
 CONNECT_TIMEOUT = 5
+#: ``wsrep_local_state`` of a node that takes part in flow control.
+SYNCED = '4'
+#: Seconds a batch waits at most for the other nodes to apply what they
+#: received (their own writers' load keeps a queue too), and between looks.
+APPLY_WAIT, POLL = 1.0, 0.005
 
 
 class Unreachable(Exception):
@@ -58,11 +70,12 @@ def _host_port(address: str):
 
 class Nodes:
     """A session on each node of the cluster ``conn`` is on, every one of
-    them running statements on its node outside replication."""
+    them running statements on its node outside replication (or inside it,
+    with ``outside_replication=False``, which needs no SUPER privilege)."""
 
-    def __init__(self, conn):
-        self.conn = conn
-        self._engines, self.sessions = [], []
+    def __init__(self, conn, outside_replication=True):
+        self.conn, self.outside_replication = conn, outside_replication
+        self._engines, self.sessions, self.others = [], [], []
         status = _status(conn)
         self.conf_id = status['wsrep_cluster_conf_id']
         size = int(status['wsrep_cluster_size'])
@@ -80,7 +93,10 @@ class Nodes:
         try:
             for address in addresses:
                 self.sessions.append(self._open(address, sql_mode))
-                seen.add(_status(self.sessions[-1])['wsrep_gcomm_uuid'])
+                node = _status(self.sessions[-1])['wsrep_gcomm_uuid']
+                if node != status['wsrep_gcomm_uuid']:
+                    self.others.append((address, self.sessions[-1]))
+                seen.add(node)
         except Exception:
             self.close()
             raise
@@ -107,6 +123,8 @@ class Nodes:
                               % (address, database.one_line(exc))) from None
         # Triggers run with the sql_mode they were made with: the run's.
         session.execute(sa.text('SET SESSION sql_mode = :mode'), {'mode': sql_mode})
+        if not self.outside_replication:
+            return session
         try:
             session.exec_driver_sql('SET SESSION wsrep_on = OFF')
         except Exception as exc:
@@ -121,7 +139,7 @@ class Nodes:
         """Has a node left or joined the cluster since these sessions opened?"""
         return _status(self.conn)['wsrep_cluster_conf_id'] != self.conf_id
 
-    def caught_up(self, session, table: str) -> None:
+    def caught_up(self, session) -> None:
         """Wait until the node of ``session`` (or this run's) has applied
         every write set committed anywhere before now (a causal read)."""
         wait, on = session.execute(sa.text(
@@ -132,11 +150,33 @@ class Nodes:
             session.exec_driver_sql('SET SESSION wsrep_on = ON')
         session.exec_driver_sql('SET SESSION wsrep_sync_wait = 1')
         try:
-            session.exec_driver_sql('SELECT 1 FROM `%s` LIMIT 1' % table.replace('`', '``'))
+            session.exec_driver_sql('SELECT 1')
         finally:
             session.exec_driver_sql('SET SESSION wsrep_sync_wait = %d' % int(wait))
             if not on:
                 session.exec_driver_sql('SET SESSION wsrep_on = OFF')
+
+    def others_applied(self) -> None:
+        """Wait, ``APPLY_WAIT`` seconds at most, until no other synced node
+        has write sets waiting to be applied. A node that is not synced (a
+        donor, a node desynced for a backup) is left behind, as flow control
+        leaves it; one that fails to answer is left out from then on."""
+        from dbmanage.db import database
+        deadline = time.monotonic() + APPLY_WAIT
+        for address, session in list(self.others):
+            try:
+                while time.monotonic() < deadline:
+                    status = dict(session.execute(sa.text(
+                        "SHOW GLOBAL STATUS WHERE variable_name IN ('wsrep_local_state', "
+                        "'wsrep_local_recv_queue')")).all())
+                    if status['wsrep_local_state'] != SYNCED or \
+                            not int(status['wsrep_local_recv_queue']):
+                        break
+                    time.sleep(POLL)
+            except Exception as exc:
+                LOG.warning('no longer waiting for the node at %s to apply each batch: %s',
+                            address, database.one_line(exc))
+                self.others.remove((address, session))
 
     def close(self):
         for session in self.sessions:

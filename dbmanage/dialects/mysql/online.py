@@ -15,10 +15,11 @@ When the server refuses, a large table changes through a shadow copy:
    (a later index on their columns replaces them). The copy must come out as
    ``<t>`` is, or it is dropped and the statement runs as it is;
 2. triggers on ``<t>`` copy every write into it, and a key-ordered copy
-   fills it in batches (each batch its own transaction, throttled on Galera's
-   flow control). On Galera the triggers are made on each node outside
-   replication (``nodes``), all of them before the first batch, and the copy goes on
-   only while no node leaves or joins the cluster;
+   fills it in batches (each batch its own transaction; on Galera the next
+   one waits for every node to apply the last, and for flow control). On Galera
+   the triggers are made on each node outside replication (``nodes``), all
+   of them before the first batch, and the copy goes on only while no node
+   leaves or joins the cluster;
 3. where other tables reference ``<t>``, each of their foreign keys is
    replaced, in one ALTER, by a twin ``_dbm_fk_<key>`` that references
    ``_dbm_new_<t>``, added unchecked (the copy holds every row by then, and
@@ -129,39 +130,61 @@ def rollback(conn) -> None:
 @contextlib.contextmanager
 def batch_session(conn):
     """READ COMMITTED while batches run: an UPDATE then locks only the rows
-    it changes, not every row it reads."""
+    it changes, not every row it reads. Yields the pause after each batch
+    (``Throttle``)."""
     try:
         before = _scalar(conn, 'SELECT @@session.transaction_isolation')
     except Exception:   # MariaDB before 11.1, under any classification
         before = _scalar(conn, 'SELECT @@session.tx_isolation')
     commit(conn)
     conn.exec_driver_sql('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED')
+    nodes = None
+    if galera(conn):
+        try:
+            nodes = cluster.Nodes(conn, outside_replication=False)
+        except cluster.Unreachable as exc:
+            LOG.info('batches wait for flow control only, not for each node to apply '
+                     'them: %s', exc)
     try:
-        yield
+        yield Throttle(conn, nodes)
     finally:
+        if nodes is not None:
+            nodes.close()
         commit(conn)
         conn.exec_driver_sql('SET SESSION TRANSACTION ISOLATION LEVEL %s'
                              % before.replace('-', ' '))
 
 
-_paused = {}
+class Throttle:
+    """What the next batch waits for on Galera: every other node having
+    taken this one from its queue, then flow control letting the cluster go on.
 
+    A node commits its own writers' transactions only after the write sets
+    ordered before them, so each batch it has still to apply is a wait for
+    them; flow control alone lets a node fall ``gcs.fc_limit`` write sets
+    (16 by default: seconds of batches) behind.
+    """
 
-def pause(conn, seconds: float) -> None:
-    """On a Galera node, wait while flow control holds the cluster back:
-    the batch just sent is what a slow node is still applying."""
-    if not galera(conn):
-        return
-    key = id(conn)
-    for _ in range(40):
-        paused = int(conn.execute(sa.text(
-            "SHOW GLOBAL STATUS LIKE 'wsrep_flow_control_paused_ns'")).first()[1] or 0)
-        queue = int(conn.execute(sa.text(
-            "SHOW GLOBAL STATUS LIKE 'wsrep_local_send_queue'")).first()[1] or 0)
-        last, _paused[key] = _paused.get(key, paused), paused
-        if paused == last and queue < 2:
+    def __init__(self, conn, nodes=None):
+        self.conn, self.nodes = conn, nodes
+        self.on_galera = galera(conn)
+        self.paused = None
+
+    def __call__(self, seconds: float) -> None:
+        """Pause after a batch that took ``seconds``."""
+        if not self.on_galera:
             return
-        time.sleep(min(max(seconds, 0.05) * 2, 1.0))
+        if self.nodes is not None:
+            self.nodes.others_applied()
+        for _ in range(40):
+            paused = int(self.conn.execute(sa.text(
+                "SHOW GLOBAL STATUS LIKE 'wsrep_flow_control_paused_ns'")).first()[1] or 0)
+            queue = int(self.conn.execute(sa.text(
+                "SHOW GLOBAL STATUS LIKE 'wsrep_local_send_queue'")).first()[1] or 0)
+            last, self.paused = self.paused if self.paused is not None else paused, paused
+            if paused == last and queue < 2:
+                return
+            time.sleep(min(max(seconds, 0.05) * 2, 1.0))
 
 
 # -- DDL ---------------------------------------------------------------------------
@@ -534,7 +557,7 @@ def _shadow_on(online, table, statement, fence, nodes):
         for session in nodes.sessions if nodes is not None else [conn]:
             # Before any trigger fires there, the node has the copy as altered.
             if nodes is not None:
-                nodes.caught_up(session, new)
+                nodes.caught_up(session)
             for name, body in (
                     (insert, 'AFTER INSERT ON %s FOR EACH ROW %s' % (_q(table), upsert)),
                     (update, 'AFTER UPDATE ON %s FOR EACH ROW BEGIN DELETE FROM %s WHERE '
@@ -556,7 +579,7 @@ def _shadow_on(online, table, statement, fence, nodes):
     if nodes is not None:
         # A write made on another node before its triggers were, and not yet
         # applied here, would reach the table after its batch: never the copy.
-        nodes.caught_up(conn, table)
+        nodes.caught_up(conn)
     progress = driver.Progress(online.revision, table, 'copy',
                                total=estimate_rows(conn, table))
     _copy(online, table, new, pk, names, progress, fence, nodes)
@@ -586,6 +609,7 @@ def _shadow_on(online, table, statement, fence, nodes):
 def _copy(online, table, new, pk, names, progress, fence, nodes):
     from dbmanage.db import retry
     conn, size, after = online.conn, online.settings.batch, None
+    pause = Throttle(conn, nodes)
     while True:
         _same_nodes(conn, table, fence, online.settings.lock_wait, nodes)
         upper = _scalar(conn, 'SELECT %s FROM %s %s ORDER BY %s LIMIT 1 OFFSET %d' % (
@@ -608,7 +632,7 @@ def _copy(online, table, new, pk, names, progress, fence, nodes):
             return copied
         copied = retry.lost_batch(run_batch, lambda: rollback(conn), 'copy of %s' % table)
         online.progressed(progress, copied)
-        pause(conn, time.monotonic() - started)
+        pause(time.monotonic() - started)
         if upper is None:
             return
         after = upper

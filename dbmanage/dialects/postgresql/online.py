@@ -63,12 +63,9 @@ def rollback(conn) -> None:
 
 @contextlib.contextmanager
 def batch_session(conn):
-    """READ COMMITTED is PostgreSQL's default: nothing to change."""
-    yield
-
-
-def pause(conn, seconds: float) -> None:
-    """No flow control to wait for."""
+    """READ COMMITTED is PostgreSQL's default: nothing to change, and no
+    flow control to pause for between batches."""
+    yield lambda seconds: None
 
 
 def alter(online, construct, run, fence):
