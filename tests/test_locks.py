@@ -703,12 +703,7 @@ def test_joined_tables_change_online_on_galera_through_copies(galera, galera_db)
     names = [galera_db() for _ in range(2)]
     urls = [galera.url(1, name) for name in names]
     for url in urls:
-        inprocess.run('lbaas', url, 'upgrade', revision=bigdb.LBAAS.start)
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-        with engine.connect() as conn:
-            bigdb.fill(conn, bigdb.LBAAS, 40)
-        engine.dispose()
-        inprocess.run('lbaas', url, 'upgrade', revision='82b9402e71fd')
+        inprocess.filled(bigdb.LBAAS, url, 40, '82b9402e71fd')
     plain, online_url = urls
     inprocess.run('lbaas', plain, 'upgrade', revision='034b2dc2f3e0')
     ctx = inprocess.context('lbaas', online_url, online=online.Settings(mode='always', batch=7))

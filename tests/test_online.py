@@ -23,13 +23,7 @@ SERVERS = ('mysql', 'postgresql')
 
 
 def _mistral_at_021(make_db, backend, rows=80):
-    url = make_db(backend)
-    inprocess.run('mistral', url, 'upgrade', revision='021')
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        bigdb.fill(conn, bigdb.MISTRAL, rows)
-    engine.dispose()
-    return url
+    return inprocess.filled(bigdb.MISTRAL, make_db(backend), rows)
 
 
 def _upgrade(url, settings, events=None):
@@ -264,14 +258,7 @@ def test_plan_says_what_online_does_and_the_longest_wait(cli, make_db):
 
 
 def _lbaas_at(make_db, revision, rows=40, backend='mysql'):
-    url = make_db(backend)
-    inprocess.run('lbaas', url, 'upgrade', revision=bigdb.LBAAS.start)
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        bigdb.fill(conn, bigdb.LBAAS, rows)
-    engine.dispose()
-    inprocess.run('lbaas', url, 'upgrade', revision=revision)
-    return url
+    return inprocess.filled(bigdb.LBAAS, make_db(backend), rows, revision)
 
 
 @pytest.mark.parametrize('before, revision, table', [
@@ -302,13 +289,7 @@ def test_batches_wait_for_a_node_that_falls_behind(galera, galera_db):
     to apply, each a wait for its own writers' commits, stays short. Flow
     control alone lets it fill to ``gcs.fc_limit`` (16)."""
     database = galera_db()
-    url = galera.url(1, database)
-    inprocess.run('lbaas', url, 'upgrade', revision=bigdb.LBAAS.start)
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        bigdb.fill(conn, bigdb.LBAAS, 2000)
-    engine.dispose()
-    inprocess.run('lbaas', url, 'upgrade', revision='fc5582da7d8a')
+    url = inprocess.filled(bigdb.LBAAS, galera.url(1, database), 2000, 'fc5582da7d8a')
     node_2 = sa.create_engine(galera.url(2, database), poolclass=sa.pool.NullPool,
                               isolation_level='AUTOCOMMIT').connect()
     node_2.exec_driver_sql('SET SESSION wsrep_on = OFF')
