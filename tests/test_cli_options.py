@@ -180,9 +180,13 @@ zpty -w z 'compadd () {
   if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi
   local -a hits; builtin compadd -A hits "$@"; print -rl -- "H""IT:"${^hits}
 }'
+# The Tab goes once the line editor waits for it behind the next prompt: typed
+# ahead of it, the terminal takes it in as a plain character.
+zpty -w z 'PROMPT=RE''ADY'
+local line
+zpty -r z line '*READY'
 zpty -n -w z "$2"$'\t'
 zpty -w z $'\nprint END''OF''LIST'
-local line
 while zpty -r z line; do
   [[ $line == *ENDOFLIST* ]] && break
   [[ $line == *HIT:* ]] && print -r -- ${${line##*HIT:}%%[[:space:]]#}
