@@ -8,6 +8,7 @@ import collections
 import itertools
 import json
 import re
+import threading
 import time
 
 import pytest
@@ -321,6 +322,44 @@ def test_batches_wait_for_a_node_that_falls_behind(galera, galera_db):
         fast_again()
     assert result.ok, result.error
     assert int(applied[0]) <= 3, applied
+
+
+@conftest.galera_group
+def test_batches_go_on_without_a_node_that_stops_answering(galera, galera_db, monkeypatch,
+                                                          caplog):
+    """A node stopped outright (SIGSTOP, so no connection to it fails) is
+    evicted by the others after Galera's suspect timeout, and the batches go
+    on without waiting for it once a read from it times out: the run ends
+    while the node is still stopped."""
+    from dbmanage.dialects.mysql import nodes
+    monkeypatch.setattr(nodes, 'READ_TIMEOUT', 3)
+    url = inprocess.filled(bigdb.LBAAS, galera.url(1, galera_db()), 4000, '0fd2c131923f')
+    stopped, thawed = [], []
+
+    def thaw():
+        thawed.append(time.monotonic())
+        galera.sh('thaw-node', '2')
+    let_go = threading.Timer(120, thaw)
+
+    def emit(name, payload):
+        if not stopped and payload.get('what') == 'update':
+            galera.sh('freeze-node', '2')
+            stopped.append(time.monotonic())
+            let_go.start()
+    ctx = inprocess.context('lbaas', url, online=online.Settings(mode='always', batch=5),
+                            emit=emit)
+    try:
+        result = inprocess.commands.execute(ctx, 'upgrade', {'revision': '0f242cf02c74'})
+        still_stopped = not thawed
+    finally:
+        ctx.database.dispose()
+        let_go.cancel()
+        if stopped:
+            galera.sh('thaw-node', '2')
+    assert result.ok, result.error
+    assert stopped and still_stopped
+    assert 'no longer waiting for the node at 127.0.0.1:%d' % (conftest.GALERA_PORT + 2) \
+        in caplog.text
 
 
 def test_which_sql_text_runs_in_batches():

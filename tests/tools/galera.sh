@@ -1,5 +1,7 @@
 #!/bin/bash
-# galera.sh start|stop|status|clean|stop-node N|start-node N
+# galera.sh start|stop|status|clean|stop-node N|start-node N|freeze-node N|thaw-node N
+# (freeze-node stops the node's process outright, SIGSTOP: it answers nothing and the
+# others evict it; thaw-node lets it go on and waits until it is back and synced)
 # A 3-node MariaDB Galera cluster on loopback, for the lock tests.
 #   GALERA_BASE  folder holding node1..node3 (default /tmp/dbmanage-galera)
 #   GALERA_PORT  client port of node N is GALERA_PORT+N (default 3320: 3321-3323)
@@ -121,6 +123,16 @@ stop_node() {
   rm -f "$BASE/node$n/mariadbd.pid"
 }
 
+thaw_node() {  # a node stopped by freeze-node goes on, and is back in the cluster
+  local n=$1 end=$((SECONDS + TIMEOUT))
+  alive "$n" || return 1
+  kill -CONT "$(pid_of "$n")"
+  until cluster_ok && [ "$(status_var "$n" wsrep_local_state_comment)" = Synced ]; do
+    [ $SECONDS -ge $end ] && { echo "node$n not back within ${TIMEOUT}s" >&2; cmd_status; return 1; }
+    sleep 0.5
+  done
+}
+
 cluster_ok() {
   local n
   for n in $NODES; do
@@ -165,5 +177,8 @@ case "${1:-}" in
   clean) for n in 3 2 1; do stop_node "$n"; done; rm -rf "${BASE:?}"/node1 "${BASE:?}"/node2 "${BASE:?}"/node3 ;;
   stop-node) stop_node "${2:?node}" ;;
   start-node) need_packages || exit 1; start_node "${2:?node}" ;;
-  *) echo "usage: $0 start|stop|status|clean|stop-node N|start-node N" >&2; exit 2 ;;
+  freeze-node) alive "${2:?node}" && kill -STOP "$(pid_of "$2")" ;;
+  thaw-node) thaw_node "${2:?node}" ;;
+  *) echo "usage: $0 start|stop|status|clean|stop-node N|start-node N|freeze-node N|thaw-node N" >&2
+     exit 2 ;;
 esac

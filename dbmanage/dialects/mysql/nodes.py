@@ -31,12 +31,18 @@ import sqlalchemy as sa
 
 LOG = logging.getLogger(__name__)
 
-#: Seconds to wait for another node to answer a connection.
-CONNECT_TIMEOUT = 5
+#: Seconds to wait for another node to answer a connection, and a statement:
+#: a node stopped outright (not shut down) answers neither, and the run would
+#: wait for it for good. Statements here are short or end by themselves
+#: within a causal read's timeout (``repl.causal_read_timeout``, 30 s).
+CONNECT_TIMEOUT, READ_TIMEOUT = 5, 60
 #: ``wsrep_local_state`` of a node that takes part in flow control.
 SYNCED = '4'
-#: Seconds a batch waits at most for the other nodes to apply what they
-#: received (their own writers' load keeps a queue too), and between looks.
+#: Write sets another node may have waiting when the next batch goes: one,
+#: the batch just sent, which it applies while the run makes the next.
+QUEUED = 1
+#: Seconds a batch waits at most for the other nodes (their own writers' load
+#: keeps a queue too), and between looks.
 APPLY_WAIT, POLL = 1.0, 0.005
 
 
@@ -112,7 +118,8 @@ class Nodes:
         host, port = _host_port(address)
         engine = sa.create_engine(self.conn.engine.url.set(host=host, port=port),
                                   poolclass=sa.pool.NullPool, isolation_level='AUTOCOMMIT',
-                                  connect_args={'connect_timeout': CONNECT_TIMEOUT})
+                                  connect_args={'connect_timeout': CONNECT_TIMEOUT,
+                                                'read_timeout': READ_TIMEOUT})
         dialects.of(self.conn).configure_engine(engine)
         retry.classify_errors(engine)
         self._engines.append(engine)
@@ -158,9 +165,10 @@ class Nodes:
 
     def others_applied(self) -> None:
         """Wait, ``APPLY_WAIT`` seconds at most, until no other synced node
-        has write sets waiting to be applied. A node that is not synced (a
-        donor, a node desynced for a backup) is left behind, as flow control
-        leaves it; one that fails to answer is left out from then on."""
+        has more than ``QUEUED`` write sets waiting to be applied. A node
+        that is not synced (a donor, a node desynced for a backup) is left
+        behind, as flow control leaves it; one that fails to answer is left
+        out from then on."""
         from dbmanage.db import database
         deadline = time.monotonic() + APPLY_WAIT
         for address, session in list(self.others):
@@ -170,7 +178,7 @@ class Nodes:
                         "SHOW GLOBAL STATUS WHERE variable_name IN ('wsrep_local_state', "
                         "'wsrep_local_recv_queue')")).all())
                     if status['wsrep_local_state'] != SYNCED or \
-                            not int(status['wsrep_local_recv_queue']):
+                            int(status['wsrep_local_recv_queue']) <= QUEUED:
                         break
                     time.sleep(POLL)
             except Exception as exc:

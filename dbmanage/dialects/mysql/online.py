@@ -157,7 +157,8 @@ def batch_session(conn):
 
 class Throttle:
     """What the next batch waits for on Galera: every other node having
-    taken this one from its queue, then flow control letting the cluster go on.
+    begun to apply the last one (``nodes.QUEUED``), then flow control
+    letting the cluster go on.
 
     A node commits its own writers' transactions only after the write sets
     ordered before them, so each batch it has still to apply is a wait for
