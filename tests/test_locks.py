@@ -984,6 +984,65 @@ def test_a_run_killed_between_two_nodes_triggers_is_tidied_on_every_node(galera,
 
 
 @galera_group
+def test_the_old_table_goes_without_aborting_a_writer_of_its_parent_on_another_node(
+        galera, galera_db):
+    """After the swap the old c still references p, and dropping it locks p.
+    In total order that lock aborts a transaction writing p on node 2 (its
+    commit fails); each node dropping its own outside replication waits until
+    p is free, and the writer commits."""
+    name = galera_db()
+    engine = _parent_and_child(galera, name, 3000)
+    writer = sa.create_engine(galera.url(2, name), poolclass=sa.pool.NullPool).connect()
+    committed = []
+
+    def commit_later():
+        try:
+            writer.commit()
+            committed.append('ok')
+        except Exception as exc:
+            committed.append(str(exc).splitlines()[0])
+    late = threading.Timer(1.0, commit_later)
+
+    def write_p():
+        writer.exec_driver_sql('UPDATE p SET n = n + 1 WHERE id = 1')
+        late.start()
+    try:
+        summary = _alter_c(engine, _fence_at('dropping the old', 1, write_p))
+        late.join()
+    finally:
+        late.cancel()
+        writer.close()
+    assert committed == ['ok']
+    _assert_c_copied(galera, name, summary)
+    engine.dispose()
+
+
+@galera_group
+def test_an_old_table_a_run_left_on_some_nodes_is_tidied_from_any_node(galera, galera_db):
+    """Each node drops the old table on its own, the run's node last. A run
+    killed after the first one did leaves it on the two others; the next
+    run, on the node that has none, finds and drops them."""
+    name = galera_db()
+    engine = _parent_and_child(galera, name, 3000)
+
+    def kill():
+        raise KeyboardInterrupt('killed')
+    with pytest.raises(KeyboardInterrupt):
+        _alter_c(engine, _fence_at('statement: DROP TABLE `_dbm_old_c`', 2, kill))
+    engine.dispose()
+    old = {node: galera.admin(node, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name)
+           for node in (1, 2, 3)}
+    done = [node for node, tables in old.items() if not tables]
+    assert len(done) == 1 and done != [1], old
+    _tidy(sa.create_engine(galera.url(done[0], name), poolclass=sa.pool.NullPool))
+    for node in (1, 2, 3):
+        assert galera.admin(node, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == [], node
+    assert galera.admin(3, "SELECT data_type FROM information_schema.columns WHERE "
+                           "table_schema = '%s' AND table_name = 'c' AND column_name = 'n'"
+                        % name) == [('bigint',)]
+
+
+@galera_group
 def test_a_node_stopped_during_a_copy_stops_the_run_and_keeps_its_triggers_working(
         galera, galera_db):
     """Node 3 stops while the copy of c is filled. Its triggers there must

@@ -81,7 +81,7 @@ class Nodes:
 
     def __init__(self, conn, outside_replication=True):
         self.conn, self.outside_replication = conn, outside_replication
-        self._engines, self.sessions, self.others = [], [], []
+        self._engines, self.sessions, self.others, self.own = [], [], [], None
         status = _status(conn)
         self.conf_id = status['wsrep_cluster_conf_id']
         size = int(status['wsrep_cluster_size'])
@@ -102,6 +102,8 @@ class Nodes:
                 node = _status(self.sessions[-1])['wsrep_gcomm_uuid']
                 if node != status['wsrep_gcomm_uuid']:
                     self.others.append((address, self.sessions[-1]))
+                else:
+                    self.own = self.sessions[-1]
                 seen.add(node)
         except Exception:
             self.close()
