@@ -940,6 +940,14 @@ def _fence_at(step, count, act):
     return fence
 
 
+def _alter_c_killed_at(engine, step, count):
+    """The run dies at the ``count``-th step starting with ``step``."""
+    def kill():
+        raise KeyboardInterrupt('killed')
+    with pytest.raises(KeyboardInterrupt):
+        _alter_c(engine, _fence_at(step, count, kill))
+
+
 def _write_c_on(galera, name, node, row):
     galera.admin(node, 'UPDATE %s.c SET n = n + 1 WHERE id = %d' % (name, row))
 
@@ -952,11 +960,7 @@ def test_a_run_killed_between_two_nodes_triggers_is_tidied_on_every_node(galera,
     change then goes through."""
     name = galera_db()
     engine = _parent_and_child(galera, name, 3000)
-
-    def kill():
-        raise KeyboardInterrupt('killed')
-    with pytest.raises(KeyboardInterrupt):
-        _alter_c(engine, _fence_at('statement: CREATE TRIGGER', 5, kill))
+    _alter_c_killed_at(engine, 'statement: CREATE TRIGGER', 5)
     triggers = _triggers_by_node(galera, name)
     # Nodes in the order the cluster lists them.
     assert sorted(len(found) for found in triggers.values()) == [0, 1, 3], triggers
@@ -1024,11 +1028,7 @@ def test_an_old_table_a_run_left_on_some_nodes_is_tidied_from_any_node(galera, g
     run, on the node that has none, finds and drops them."""
     name = galera_db()
     engine = _parent_and_child(galera, name, 3000)
-
-    def kill():
-        raise KeyboardInterrupt('killed')
-    with pytest.raises(KeyboardInterrupt):
-        _alter_c(engine, _fence_at('statement: DROP TABLE `_dbm_old_c`', 2, kill))
+    _alter_c_killed_at(engine, 'statement: DROP TABLE `_dbm_old_c`', 2)
     engine.dispose()
     old = {node: galera.admin(node, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name)
            for node in (1, 2, 3)}
