@@ -59,6 +59,9 @@ NOTE = None
 
 NEW, OLD, TWIN, AWAY = '_dbm_new_', '_dbm_old_', '_dbm_fk_', '_dbm_was_'
 LOCK_WAIT_TIMEOUT, NOT_SUPPORTED, NOT_SUPPORTED_REASON = 1205, 1845, 1846
+#: A statement outside replication that held a lock a node's applier needed
+#: is killed by it (MariaDB's atomic DDL leaves nothing of it done).
+INTERRUPTED = 1317
 #: CREATE TRIGGER refused: no TRIGGER privilege (1142), or SUPER needed with
 #: binary logging on (1419), or a privilege missing otherwise (1227).
 NO_TRIGGERS = (1142, 1227, 1419)
@@ -259,13 +262,15 @@ def _ddl(conn, statement, fence, lock_wait):
 
 def _when_free(session, statement, fence):
     """A statement on a Galera node's own session (``nodes``), which takes
-    its table lock only when it is free at once."""
+    its table lock only when it is free at once, and tries again where the
+    node's applier took it back."""
     from dbmanage.db import retry
 
     def attempt():
         fence('statement: %s' % statement[:80])
         return session.exec_driver_sql(statement)
-    return retry.when_free(attempt, lambda exc: _code(exc) == LOCK_WAIT_TIMEOUT, statement)
+    return retry.when_free(attempt, lambda exc: _code(exc) in (LOCK_WAIT_TIMEOUT, INTERRUPTED),
+                           statement)
 
 
 _NOT_DONE = object()
