@@ -321,7 +321,8 @@ def test_batches_wait_for_a_node_that_falls_behind(galera, galera_db):
         ctx.database.dispose()
         fast_again()
     assert result.ok, result.error
-    assert int(applied[0]) <= 3, applied
+    # Flow control alone: 30. Two busy cores let a batch or two more in.
+    assert int(applied[0]) <= 8, applied
 
 
 @conftest.galera_group
