@@ -272,10 +272,19 @@ class Cluster:
         self.admin(1, 'CREATE DATABASE %s CHARACTER SET utf8mb4' % name)
         return name
 
-    def admin(self, node, statement):
+    def read(self, node, statement):
+        """What statement reads on node once the node has applied what the
+        cluster committed before it: the node that ran a DDL statement in
+        total order does not wait for the others to run it. (A read of what
+        runs now goes through ``admin``: it would wait for that.)"""
+        return self.admin(node, statement, synced=True)
+
+    def admin(self, node, statement, synced=False):
         engine = sa.create_engine(self.url(node, 'mysql'), poolclass=sa.pool.NullPool,
                                   isolation_level='AUTOCOMMIT')
         with engine.connect() as conn:
+            if synced:
+                conn.exec_driver_sql('SET SESSION wsrep_sync_wait = 1')
             rows = conn.execute(sa.text(statement))
             found = rows.fetchall() if rows.returns_rows else None
         engine.dispose()

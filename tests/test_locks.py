@@ -120,7 +120,7 @@ def test_concurrent_upgrades_on_three_galera_nodes(galera, galera_db, cli, servi
         procs = _concurrently(cli, service, confs)
         _assert_converged(service, procs, galera.synced_url(2, name))
         print('galera lock waits', _lock_waits(procs))
-        assert not galera.admin(3, "SHOW TABLES FROM %s LIKE 'dbmanage_lock'" % name)
+        assert not galera.read(3, "SHOW TABLES FROM %s LIKE 'dbmanage_lock'" % name)
 
 
 @galera_group
@@ -390,7 +390,7 @@ def test_empty_lock_table_of_a_dead_creator_is_taken_after_a_lease(galera, galer
                             db_manage={'lock_lease': LEASE})
     assert code == 0, result
     assert LEASE - 0.5 <= result['lock_wait'] <= LEASE + 2
-    assert not galera.admin(3, "SHOW TABLES FROM %s LIKE 'dbmanage_lock'" % name)
+    assert not galera.read(3, "SHOW TABLES FROM %s LIKE 'dbmanage_lock'" % name)
 
 
 def test_a_run_whose_lock_is_broken_stops_between_revisions(cli, lease_kind, tmp_path):
@@ -496,8 +496,8 @@ def test_a_resumed_revision_that_loses_to_another_node_is_retried(galera, galera
     assert result['resumed']['revision'] == '034b2dc2f3e0', result
     assert result['revision_after'] == [chain('lbaas')[-1]]
     assert writer.writes > 0
-    assert galera.admin(2, "SELECT provisioning_status, COUNT(*) FROM %s.member "
-                           "GROUP BY provisioning_status" % name) == [('ACTIVE', 3000)]
+    assert galera.read(2, "SELECT provisioning_status, COUNT(*) FROM %s.member "
+                          "GROUP BY provisioning_status" % name) == [('ACTIVE', 3000)]
 
 
 # -- a statement that outlasts the lease, a paused holder, skewed clocks ------
@@ -566,11 +566,11 @@ def _wait_for_statement(galera, name, prefix, proc, timeout=60):
 def _assert_046_once(galera, name, procs):
     applied = [a['revision'] for p in procs if p.stdout for a in json.loads(p.stdout)['applied']]
     assert applied.count('046') == 1, applied
-    assert galera.admin(2, 'SELECT id, note FROM %s.dbm_after' % name) == [(1, 'once')]
-    assert galera.admin(2, "SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE "
-                           "TABLE_SCHEMA = '%s' AND TABLE_NAME = 'dbm_big' AND COLUMN_NAME = 'n'"
-                           % name)[0][0] == 'bigint'
-    assert galera.admin(2, 'SELECT version_num FROM %s.alembic_version' % name) == [('046',)]
+    assert galera.read(2, 'SELECT id, note FROM %s.dbm_after' % name) == [(1, 'once')]
+    assert galera.read(2, "SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE "
+                          "TABLE_SCHEMA = '%s' AND TABLE_NAME = 'dbm_big' AND COLUMN_NAME = 'n'"
+                          % name)[0][0] == 'bigint'
+    assert galera.read(2, 'SELECT version_num FROM %s.alembic_version' % name) == [('046',)]
 
 
 def _b_waits_for_a(galera, galera_db, cli, chain_copy, tmp_path, online, statement):
@@ -714,8 +714,8 @@ def test_joined_tables_change_online_on_galera_through_copies(galera, galera_db)
     assert {'member', 'health_monitor'} <= copied, copied
     assert faults.fingerprint(online_url) == faults.fingerprint(plain)
     for node in (1, 2, 3):
-        assert galera.admin(node, "SELECT trigger_name FROM information_schema.triggers "
-                                  "WHERE trigger_schema = '%s'" % names[1]) == []
+        assert galera.read(node, "SELECT trigger_name FROM information_schema.triggers "
+                                 "WHERE trigger_schema = '%s'" % names[1]) == []
 
 
 class _ChildWriter(threading.Thread):
@@ -895,7 +895,7 @@ def _parent_and_child(galera, name, rows):
 
 
 def _triggers_by_node(galera, name, nodes=(1, 2, 3)):
-    return {node: sorted(r[0] for r in galera.admin(
+    return {node: sorted(r[0] for r in galera.read(
         node, "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = "
               "'%s'" % name)) for node in nodes}
 
@@ -921,11 +921,11 @@ def _tidy(engine):
 def _assert_c_copied(galera, name, summary):
     """c changed through a shadow copy, with no trigger or copy left anywhere."""
     assert [(t['table'], t['what']) for t in summary] == [('c', 'copy')]
-    assert galera.admin(3, "SELECT data_type FROM information_schema.columns WHERE "
-                           "table_schema = '%s' AND table_name = 'c' AND column_name = 'n'"
-                        % name) == [('bigint',)]
+    assert galera.read(3, "SELECT data_type FROM information_schema.columns WHERE "
+                          "table_schema = '%s' AND table_name = 'c' AND column_name = 'n'"
+                       % name) == [('bigint',)]
     assert _triggers_by_node(galera, name) == {1: [], 2: [], 3: []}
-    assert galera.admin(3, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == []
+    assert galera.read(3, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == []
 
 
 def _fence_at(step, count, act):
@@ -982,7 +982,7 @@ def test_a_run_killed_between_two_nodes_triggers_is_tidied_on_every_node(galera,
     assert _triggers_by_node(galera, name) == triggers
     _tidy(engine)
     assert _triggers_by_node(galera, name) == {1: [], 2: [], 3: []}
-    assert galera.admin(2, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == []
+    assert galera.read(2, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == []
     _assert_c_copied(galera, name, _alter_c(engine, lambda what: None))
     engine.dispose()
 
@@ -1030,16 +1030,16 @@ def test_an_old_table_a_run_left_on_some_nodes_is_tidied_from_any_node(galera, g
     engine = _parent_and_child(galera, name, 3000)
     _alter_c_killed_at(engine, 'statement: DROP TABLE `_dbm_old_c`', 2)
     engine.dispose()
-    old = {node: galera.admin(node, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name)
+    old = {node: galera.read(node, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name)
            for node in (1, 2, 3)}
     done = [node for node, tables in old.items() if not tables]
     assert len(done) == 1 and done != [1], old
     _tidy(sa.create_engine(galera.url(done[0], name), poolclass=sa.pool.NullPool))
     for node in (1, 2, 3):
-        assert galera.admin(node, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == [], node
-    assert galera.admin(3, "SELECT data_type FROM information_schema.columns WHERE "
-                           "table_schema = '%s' AND table_name = 'c' AND column_name = 'n'"
-                        % name) == [('bigint',)]
+        assert galera.read(node, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == [], node
+    assert galera.read(3, "SELECT data_type FROM information_schema.columns WHERE "
+                          "table_schema = '%s' AND table_name = 'c' AND column_name = 'n'"
+                       % name) == [('bigint',)]
 
 
 @galera_group

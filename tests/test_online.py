@@ -736,11 +736,11 @@ def test_a_shadow_copy_killed_anywhere_is_tidied(request, make_db, where, statem
                 "trigger_schema = DATABASE()").all()
             assert left == [], (point, left)
             for node in (2, 3) if where == 'galera' else ():
-                assert galera.admin(node, "SELECT trigger_name FROM information_schema.triggers "
-                                          "WHERE trigger_schema = '%s' UNION SELECT table_name "
-                                          "FROM information_schema.tables WHERE table_schema = "
-                                          "'%s' AND table_name LIKE '\\_dbm%%'"
-                                    % ((conn.engine.url.database,) * 2)) == [], (point, node)
+                assert galera.read(node, "SELECT trigger_name FROM information_schema.triggers "
+                                         "WHERE trigger_schema = '%s' UNION SELECT table_name "
+                                         "FROM information_schema.tables WHERE table_schema = "
+                                         "'%s' AND table_name LIKE '\\_dbm%%'"
+                                   % ((conn.engine.url.database,) * 2)) == [], (point, node)
             changed = conn.exec_driver_sql(
                 "SELECT data_type FROM information_schema.columns WHERE table_schema = "
                 "DATABASE() AND table_name = %s AND column_name = %s",
