@@ -952,6 +952,39 @@ def _write_c_on(galera, name, node, row):
     galera.admin(node, 'UPDATE %s.c SET n = n + 1 WHERE id = %d' % (name, row))
 
 
+_HOT_WRITER = """
+import sys, sqlalchemy as sa
+conn = sa.create_engine(sys.argv[1], isolation_level='AUTOCOMMIT').connect()
+for n in range(10 ** 9):
+    try:
+        conn.exec_driver_sql('UPDATE c SET n = n + 1 WHERE id = %d' % (1 + n % 5))
+    except sa.exc.DBAPIError:   # a certification failure: go on
+        pass
+"""
+
+
+@galera_group
+def test_a_copy_gets_past_rows_another_node_keeps_writing(galera, galera_db):
+    """A process on node 2 updates the first five rows of c back to back: a
+    copy batch that takes those rows loses to each update that commits
+    before it does (a certification failure on node 1). Each lost batch runs
+    again over half as many rows, so one small enough to go through between
+    two updates comes, and the copy ends."""
+    name = galera_db()
+    engine = _parent_and_child(galera, name, 3000)
+    writer = subprocess.Popen([conftest.sys.executable, '-c', _HOT_WRITER,
+                               galera.url(2, name)])
+    try:
+        time.sleep(1)
+        _assert_c_copied(galera, name, _alter_c(engine, lambda what: None, batch=2000))
+    finally:
+        writer.kill()
+        writer.wait()
+    engine.dispose()
+    assert galera.read(2, 'SELECT COUNT(*), SUM(n) > 3000 * 3001 / 2 FROM %s.c' % name) \
+        == [(3000, 1)]
+
+
 @galera_group
 def test_a_run_killed_between_two_nodes_triggers_is_tidied_on_every_node(galera, galera_db):
     """The run dies after one node has the copy's three triggers and another one:

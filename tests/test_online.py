@@ -877,7 +877,7 @@ def test_a_batch_that_loses_to_a_writer_runs_again_in_place(make_db, caplog):
             thread.join(30)
         assert conn.exec_driver_sql('SELECT DISTINCT s FROM t').all() == [(1,)]
     engine.dispose()
-    assert 'lost to a writer; running it again' in caplog.text
+    assert 'lost to a writer; running it again over 50 rows' in caplog.text
 
 
 def _when_batch_waits(engine, event):

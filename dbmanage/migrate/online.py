@@ -156,26 +156,29 @@ class Online:
         from dbmanage.db import retry
         size = self.settings.batch
         while True:
-            upper = self.conn.execute(
-                sa.select(key).select_from(sa.table(step.table)).where(
-                    key > after if after is not None else sa.true())
-                .order_by(key).offset(size - 1).limit(1)).scalar()
-            statement = step.pending
-            if after is not None:
-                statement = statement.where(key > after)
-            if upper is not None:
-                statement = statement.where(key <= upper)
             started = time.monotonic()
 
-            def run_batch():
+            def run_batch(rows):
                 fence('batch of %s on %s' % (step.what, step.table))
+                upper = self.conn.execute(
+                    sa.select(key).select_from(sa.table(step.table)).where(
+                        key > after if after is not None else sa.true())
+                    .order_by(key).offset(rows - 1).limit(1)).scalar()
+                statement = step.pending
+                if after is not None:
+                    statement = statement.where(key > after)
+                if upper is not None:
+                    statement = statement.where(key <= upper)
                 changed = self.conn.execute(statement).rowcount
                 if record is not None:
                     record((number, upper) if upper is not None else (number + 1, None))
                 self.backend.commit(self.conn)
-                return changed
-            changed = retry.lost_batch(run_batch, lambda: self.backend.rollback(self.conn),
-                                       '%s on %s' % (step.what, step.table))
+                return changed, upper
+            (changed, upper), size = retry.lost_batch(
+                run_batch, lambda: self.backend.rollback(self.conn),
+                '%s on %s' % (step.what, step.table), size)
+            # After a lost batch the size grows back, doubling batch by batch.
+            size = min(self.settings.batch, size * 2)
             self.progressed(progress, changed)
             pause(time.monotonic() - started)
             if upper is None:

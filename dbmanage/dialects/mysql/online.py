@@ -618,16 +618,16 @@ def _copy(online, table, new, pk, names, progress, fence, nodes):
     pause = Throttle(conn, nodes)
     while True:
         _same_nodes(conn, table, fence, online.settings.lock_wait, nodes)
-        upper = _scalar(conn, 'SELECT %s FROM %s %s ORDER BY %s LIMIT 1 OFFSET %d' % (
-            _q(pk), _q(table), 'WHERE %s > :a' % _q(pk) if after is not None else '', _q(pk),
-            size - 1), a=after)
-        where = ' AND '.join(filter(None, (
-            '%s > :a' % _q(pk) if after is not None else None,
-            '%s <= :u' % _q(pk) if upper is not None else None))) or '1 = 1'
         started = time.monotonic()
 
-        def run_batch():
+        def run_batch(rows):
             fence('copying %s' % table)
+            upper = _scalar(conn, 'SELECT %s FROM %s %s ORDER BY %s LIMIT 1 OFFSET %d' % (
+                _q(pk), _q(table), 'WHERE %s > :a' % _q(pk) if after is not None else '',
+                _q(pk), rows - 1), a=after)
+            where = ' AND '.join(filter(None, (
+                '%s > :a' % _q(pk) if after is not None else None,
+                '%s <= :u' % _q(pk) if upper is not None else None))) or '1 = 1'
             # Shared locks on the batch's rows: a write to one of them waits
             # for this batch, then its trigger brings the copy up to date.
             copied = conn.execute(sa.text(
@@ -635,8 +635,10 @@ def _copy(online, table, new, pk, names, progress, fence, nodes):
                 % (_q(new), names, names, _q(table), where)),
                 {'a': after, 'u': upper}).rowcount
             commit(conn)
-            return copied
-        copied = retry.lost_batch(run_batch, lambda: rollback(conn), 'copy of %s' % table)
+            return copied, upper
+        (copied, upper), size = retry.lost_batch(run_batch, lambda: rollback(conn),
+                                                 'copy of %s' % table, size)
+        size = min(online.settings.batch, size * 2)
         online.progressed(progress, copied)
         pause(time.monotonic() - started)
         if upper is None:
