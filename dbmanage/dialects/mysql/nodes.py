@@ -51,10 +51,15 @@ class Unreachable(Exception):
     the message says why."""
 
 
-def _status(conn) -> dict:
-    rows = conn.execute(sa.text(
-        "SHOW GLOBAL STATUS WHERE variable_name IN ('wsrep_incoming_addresses', "
-        "'wsrep_gcomm_uuid', 'wsrep_cluster_size', 'wsrep_cluster_conf_id')"))
+_MEMBERSHIP = ('wsrep_incoming_addresses', 'wsrep_gcomm_uuid', 'wsrep_cluster_size',
+               'wsrep_cluster_conf_id')
+
+
+def _status(conn, names=_MEMBERSHIP) -> dict:
+    """The status variables ``names`` of the node of ``conn``, by their
+    names in lower case (servers differ in how they spell them)."""
+    rows = conn.execute(sa.text('SHOW GLOBAL STATUS WHERE variable_name IN (%s)'
+                                % ', '.join("'%s'" % name for name in names)))
     return {name.lower(): value for name, value in rows}
 
 
@@ -176,9 +181,7 @@ class Nodes:
         for address, session in list(self.others):
             try:
                 while time.monotonic() < deadline:
-                    status = dict(session.execute(sa.text(
-                        "SHOW GLOBAL STATUS WHERE variable_name IN ('wsrep_local_state', "
-                        "'wsrep_local_recv_queue')")).all())
+                    status = _status(session, ('wsrep_local_state', 'wsrep_local_recv_queue'))
                     if status['wsrep_local_state'] != SYNCED or \
                             int(status['wsrep_local_recv_queue']) <= QUEUED:
                         break

@@ -719,7 +719,7 @@ def _drop_old(conn, old, fence, nodes):
         conn.exec_driver_sql('DROP TABLE %s' % _q(old))
         return
     for session in [s for _, s in nodes.others] + [nodes.own]:
-        if old not in _set_aside_tables(session):
+        if old not in _tables_named(session, OLD):
             continue
         # Even reading the definition takes the table's lock on these sessions.
         create = _when_free(session, 'SHOW CREATE TABLE %s' % _q(old), fence).first()[1]
@@ -730,11 +730,13 @@ def _drop_old(conn, old, fence, nodes):
         _when_free(session, 'DROP TABLE %s' % _q(old), fence)
 
 
-def _set_aside_tables(conn) -> list[str]:
-    """The old tables of swaps on the node of ``conn``."""
+def _tables_named(conn, *prefixes) -> list[str]:
+    """The tables of the database, as the node of ``conn`` has them, whose
+    names begin with one of ``prefixes``."""
     return [r[0] for r in conn.execute(sa.text(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
-        "AND table_name LIKE '\\_dbm\\_old\\_%'"))]
+        "AND (%s)" % ' OR '.join("table_name LIKE '%s%%'" % p.replace('_', '\\_')
+                                 for p in prefixes)))]
 
 
 def _joined(conn, *tables):
@@ -887,16 +889,13 @@ def tidy(conn) -> None:
         conn.exec_driver_sql('ALTER TABLE %s DROP FOREIGN KEY %s, ADD %s' % (
             _q(key.child), _q(key.name), key.definition(name, key.parent, index)))
         conn.exec_driver_sql('SET SESSION foreign_key_checks = 1')
-    rows = conn.execute(sa.text(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
-        "AND (table_name LIKE '\\_dbm\\_new\\_%' OR table_name LIKE '\\_dbm\\_old\\_%')"))
-    leftovers = [r[0] for r in rows]
+    leftovers = _tables_named(conn, NEW, OLD)
     nodes = _every_node(conn)
     try:
         for session in nodes.sessions if nodes is not None else []:
             # A run killed between two nodes' drops of an old table
             # (``_drop_old``) left it on the nodes not yet done.
-            leftovers += [name for name in _set_aside_tables(session) if name not in leftovers]
+            leftovers += [name for name in _tables_named(session, OLD) if name not in leftovers]
         for name in leftovers:
             LOG.warning('dropping %s, left by an interrupted online upgrade', name)
             if name.startswith(OLD) and nodes is not None:
