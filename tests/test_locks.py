@@ -1055,6 +1055,32 @@ def test_the_old_table_goes_without_aborting_a_writer_of_its_parent_on_another_n
 
 
 @galera_group
+def test_the_old_table_goes_from_a_node_that_applies_the_swap_late(galera, galera_db):
+    """The swap returns on the run's node before node 2 has applied it (its
+    applier is held here by a global read lock for 1.5 s): node 2 must still
+    drop the old table, and its triggers with it."""
+    name = galera_db()
+    engine = _parent_and_child(galera, name, 3000)
+    held = sa.create_engine(galera.url(2, 'mysql'), poolclass=sa.pool.NullPool,
+                            isolation_level='AUTOCOMMIT').connect()
+    release = threading.Timer(1.5, held.exec_driver_sql, ['UNLOCK TABLES'])
+
+    def hold_node_2():
+        held.exec_driver_sql('FLUSH TABLES WITH READ LOCK')
+        release.start()
+    try:
+        summary = _alter_c(engine, _fence_at('statement: RENAME TABLE', 1, hold_node_2))
+        release.join()
+    finally:
+        release.cancel()
+        held.close()
+    _assert_c_copied(galera, name, summary)
+    for node in (1, 2):
+        assert galera.read(node, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == [], node
+    engine.dispose()
+
+
+@galera_group
 def test_an_old_table_a_run_left_on_some_nodes_is_tidied_from_any_node(galera, galera_db):
     """Each node drops the old table on its own, the run's node last. A run
     killed after the first one did leaves it on the two others; the next

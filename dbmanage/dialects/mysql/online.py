@@ -714,11 +714,13 @@ def _drop_old(conn, old, fence, nodes):
     has it drops its own outside replication, the run's node last (``tidy``
     looks on every node for one a dead run left). Its foreign keys go first,
     at once: a DROP TABLE holds back the writers of the tables they
-    reference for as long as it takes."""
+    reference for as long as it takes. A node looks for it once it has
+    applied the swap: the swap returns on the run's node alone."""
     if nodes is None:
         conn.exec_driver_sql('DROP TABLE %s' % _q(old))
         return
     for session in [s for _, s in nodes.others] + [nodes.own]:
+        nodes.caught_up(session)
         if old not in _tables_named(session, OLD):
             continue
         # Even reading the definition takes the table's lock on these sessions.
@@ -895,6 +897,7 @@ def tidy(conn) -> None:
         for session in nodes.sessions if nodes is not None else []:
             # A run killed between two nodes' drops of an old table
             # (``_drop_old``) left it on the nodes not yet done.
+            nodes.caught_up(session)
             leftovers += [name for name in _tables_named(session, OLD) if name not in leftovers]
         for name in leftovers:
             LOG.warning('dropping %s, left by an interrupted online upgrade', name)
