@@ -940,6 +940,22 @@ def _fence_at(step, count, act):
     return fence
 
 
+def _alter_c_meanwhile(engine, step, now, later, seconds):
+    """Change c, calling ``now()`` at the first step starting with ``step``
+    and ``later()`` ``seconds`` after, while the run goes on."""
+    timer = threading.Timer(seconds, later)
+
+    def start():
+        now()
+        timer.start()
+    try:
+        summary = _alter_c(engine, _fence_at(step, 1, start))
+        timer.join()
+        return summary
+    finally:
+        timer.cancel()
+
+
 def _alter_c_killed_at(engine, step, count):
     """The run dies at the ``count``-th step starting with ``step``."""
     def kill():
@@ -1038,16 +1054,10 @@ def test_the_old_table_goes_without_aborting_a_writer_of_its_parent_on_another_n
             committed.append('ok')
         except Exception as exc:
             committed.append(str(exc).splitlines()[0])
-    late = threading.Timer(1.0, commit_later)
-
-    def write_p():
-        writer.exec_driver_sql('UPDATE p SET n = n + 1 WHERE id = 1')
-        late.start()
     try:
-        summary = _alter_c(engine, _fence_at('dropping the old', 1, write_p))
-        late.join()
+        summary = _alter_c_meanwhile(engine, 'dropping the old', lambda: writer.exec_driver_sql(
+            'UPDATE p SET n = n + 1 WHERE id = 1'), commit_later, 1.0)
     finally:
-        late.cancel()
         writer.close()
     assert committed == ['ok']
     _assert_c_copied(galera, name, summary)
@@ -1063,16 +1073,12 @@ def test_the_old_table_goes_from_a_node_that_applies_the_swap_late(galera, galer
     engine = _parent_and_child(galera, name, 3000)
     held = sa.create_engine(galera.url(2, 'mysql'), poolclass=sa.pool.NullPool,
                             isolation_level='AUTOCOMMIT').connect()
-    release = threading.Timer(1.5, held.exec_driver_sql, ['UNLOCK TABLES'])
-
-    def hold_node_2():
-        held.exec_driver_sql('FLUSH TABLES WITH READ LOCK')
-        release.start()
     try:
-        summary = _alter_c(engine, _fence_at('statement: RENAME TABLE', 1, hold_node_2))
-        release.join()
+        summary = _alter_c_meanwhile(
+            engine, 'statement: RENAME TABLE',
+            lambda: held.exec_driver_sql('FLUSH TABLES WITH READ LOCK'),
+            lambda: held.exec_driver_sql('UNLOCK TABLES'), 1.5)
     finally:
-        release.cancel()
         held.close()
     _assert_c_copied(galera, name, summary)
     for node in (1, 2):
