@@ -1087,6 +1087,44 @@ def test_the_old_table_goes_from_a_node_that_applies_the_swap_late(galera, galer
 
 
 @galera_group
+def test_a_node_held_past_the_causal_read_timeout_stops_the_run_until_it_catches_up(
+        galera, galera_db):
+    """Node 2's applier is held (as a backup holds it) for longer than it may
+    take to apply the swap (``repl.causal_read_timeout``, 1 s here): the run
+    stops (exit 4) naming the node, rather than leave node 2 an old table that
+    the next copy of c could not make there. Once node 2 has caught up, tidy
+    drops it and c is as changed."""
+    name = galera_db()
+    engine = _parent_and_child(galera, name, 3000)
+    held = sa.create_engine(galera.url(2, 'mysql'), poolclass=sa.pool.NullPool,
+                            isolation_level='AUTOCOMMIT').connect()
+    timeout = re.search(r'repl.causal_read_timeout = (\w+)', held.exec_driver_sql(
+        'SELECT @@global.wsrep_provider_options').scalar()).group(1)
+    held.exec_driver_sql("SET GLOBAL wsrep_provider_options = 'repl.causal_read_timeout=PT1S'")
+    try:
+        with pytest.raises(errors.Unreachable) as raised:
+            _alter_c_meanwhile(
+                engine, 'statement: RENAME TABLE',
+                lambda: held.exec_driver_sql('FLUSH TABLES WITH READ LOCK'),
+                lambda: held.exec_driver_sql('UNLOCK TABLES'), 3.0)
+    finally:
+        held.exec_driver_sql('UNLOCK TABLES')
+        held.exec_driver_sql("SET GLOBAL wsrep_provider_options = 'repl.causal_read_timeout=%s'"
+                             % timeout)
+        held.close()
+    assert raised.value.exit_code == 4
+    assert raised.value.message.startswith(
+        'the node at 127.0.0.1:%d has not applied what the cluster committed (' %
+        sa.engine.make_url(galera.url(2, name)).port), raised.value.message
+    assert galera.read(2, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == [('_dbm_old_c',)]
+    _tidy(engine)
+    for node in (1, 2, 3):
+        assert galera.read(node, "SHOW TABLES FROM %s LIKE '\\_dbm%%'" % name) == [], node
+    assert _triggers_by_node(galera, name) == {1: [], 2: [], 3: []}
+    engine.dispose()
+
+
+@galera_group
 def test_an_old_table_a_run_left_on_some_nodes_is_tidied_from_any_node(galera, galera_db):
     """Each node drops the old table on its own, the run's node last. A run
     killed after the first one did leaves it on the two others; the next

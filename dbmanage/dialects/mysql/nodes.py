@@ -29,6 +29,8 @@ import time
 
 import sqlalchemy as sa
 
+from dbmanage import errors
+
 LOG = logging.getLogger(__name__)
 
 #: Seconds to wait for another node to answer a connection, and a statement:
@@ -155,7 +157,9 @@ class Nodes:
 
     def caught_up(self, session) -> None:
         """Wait until the node of ``session`` (or this run's) has applied
-        every write set committed anywhere before now (a causal read)."""
+        every write set committed anywhere before now (a causal read), for
+        ``repl.causal_read_timeout`` at most."""
+        from dbmanage.db import database
         wait, on = session.execute(sa.text(
             'SELECT @@session.wsrep_sync_wait, @@session.wsrep_on')).one()
         # A session outside replication reads without waiting (and the run's
@@ -163,12 +167,22 @@ class Nodes:
         if not on:
             session.exec_driver_sql('SET SESSION wsrep_on = ON')
         session.exec_driver_sql('SET SESSION wsrep_sync_wait = 1')
-        try:
-            session.exec_driver_sql('SELECT 1')
-        finally:
+
+        def restore():
             session.exec_driver_sql('SET SESSION wsrep_sync_wait = %d' % int(wait))
             if not on:
                 session.exec_driver_sql('SET SESSION wsrep_on = OFF')
+        try:
+            session.exec_driver_sql('SELECT 1')
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                restore()
+            url = session.engine.url
+            raise errors.Unreachable(
+                'the node at %s:%s has not applied what the cluster committed (%s); a backup '
+                'or a state transfer may be holding it: run the upgrade again once it has '
+                'caught up' % (url.host, url.port, database.one_line(exc))) from None
+        restore()
 
     def others_applied(self) -> None:
         """Wait, ``APPLY_WAIT`` seconds at most, until no other synced node
