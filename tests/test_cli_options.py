@@ -181,12 +181,14 @@ zpty -w z 'compadd () {
   local -a hits; builtin compadd -A hits "$@"; print -rl -- "H""IT:"${^hits}
 }'
 # The Tab goes once the line editor waits for it behind the next prompt: typed
-# ahead of it, the terminal takes it in as a plain character.
-zpty -w z 'PROMPT=RE''ADY'
+# ahead of it, the terminal takes it in as a plain character. The quotes
+# reach the inner shell, so that the terminal's echo of a line typed ahead
+# does not hold the word it waits for.
+zpty -w z "PROMPT=RE''ADY"
 local line
 zpty -r z line '*READY'
 zpty -n -w z "$2"$'\t'
-zpty -w z $'\nprint END''OF''LIST'
+zpty -w z $'\n'"print END''OF''LIST"
 while zpty -r z line; do
   [[ $line == *ENDOFLIST* ]] && break
   [[ $line == *HIT:* ]] && print -r -- ${${line##*HIT:}%%[[:space:]]#}
