@@ -109,4 +109,4 @@ COMMAND = spec.Command(
     'adopt', 'record the revision of a database the service created itself', adopt,
     writes=True, version='1.4', render=render,
     args=(spec.Arg('confirm', bool, False, flags=('--confirm',),
-                   help='record it (without: say which revision it matches)'),))
+                   help='record it (without --confirm, only say which revision it matches)'),))

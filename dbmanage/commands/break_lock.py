@@ -40,4 +40,4 @@ COMMAND = spec.Command(
     'break_lock', 'free the migration lock of a stuck or dead run', break_lock,
     version='1.1', render=render,
     args=(spec.Arg('confirm', bool, False, flags=('--confirm',),
-                   help='break it (without: name the holder)'),))
+                   help='break it (without --confirm, only name the holder)'),))
