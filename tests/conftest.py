@@ -284,7 +284,8 @@ class Cluster:
                                   isolation_level='AUTOCOMMIT')
         with engine.connect() as conn:
             if synced:
-                conn.exec_driver_sql('SET SESSION wsrep_sync_wait = 1')
+                # 8 for SHOW statements, which 1 (reads) leaves out.
+                conn.exec_driver_sql('SET SESSION wsrep_sync_wait = 15')
             rows = conn.execute(sa.text(statement))
             found = rows.fetchall() if rows.returns_rows else None
         engine.dispose()
