@@ -120,3 +120,17 @@ def test_tooz_lock_internals():
          'self.client =' in _source(etcd3gw.Etcd3Driver.__init__),
          'Etcd3Lock._key, Etcd3Lock._uuid and Etcd3Driver.client', 'tooz',
          'dbmanage/locks/coordinator.py')
+
+
+def test_alembic_script_directory_steps():
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    need(_parameters(getattr(ScriptDirectory, '_upgrade_revs', None))[:3] ==
+         ['self', 'destination', 'current_rev'] and
+         'script._upgrade_revs(' in _source(command.upgrade),
+         'ScriptDirectory._upgrade_revs(destination, current_rev)', 'alembic',
+         'dbmanage/chain/scripts.py')
+    need(_parameters(getattr(ScriptDirectory, '_stamp_revs', None))[:3] ==
+         ['self', 'revision', 'heads'] and
+         'script._stamp_revs(' in _source(command.stamp),
+         'ScriptDirectory._stamp_revs(revision, heads)', 'alembic', 'dbmanage/chain/scripts.py')

@@ -51,6 +51,30 @@ def read(service: Service):
     return script
 
 
+def run(script, cfg, verb: str, target: str, sql=False) -> None:
+    """Alembic's ``upgrade`` or ``stamp`` of ``target`` (``start:end`` with
+    ``sql``) over ``script``, the directory kept for the chain: Alembic's own
+    commands would load every revision file again for each run."""
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.util import CommandError
+    start = None
+    if ':' in target:
+        if not sql:
+            raise CommandError('Range revision not allowed')
+        start, target = target.split(':', 1)
+    if verb == 'upgrade':
+        def steps(rev, context):
+            return script._upgrade_revs(target, rev)
+        destination = target
+    else:
+        def steps(rev, context):
+            return script._stamp_revs((target,), rev)
+        destination = (target,)
+    with EnvironmentContext(cfg, script, fn=steps, as_sql=sql, starting_rev=start,
+                            destination_rev=destination):
+        script.run_env()
+
+
 def description(rev) -> str:
     doc = (rev.doc or '').strip().splitlines()
     return doc[0] if doc else ''

@@ -1,12 +1,13 @@
 """Running the chain with Alembic: upgrade, stamp, offline SQL, compare, revision.
 
-Each goes through Alembic's public ``command`` functions, with the
+Each runs as Alembic's ``upgrade`` and ``stamp`` commands do, over the
+script directory the process keeps for the chain (``scripts.run``), with the
 connection and the per-revision callbacks handed to the shared env.py
 through ``Config.attributes``.
 
 Alembic keeps the state of a run in module globals (the ``alembic.context``
-and ``alembic.op`` proxies), so two ``command`` calls in one process would
-share it: every one of them, offline SQL rendering included, runs under
+and ``alembic.op`` proxies), so two runs in one process would share it:
+every one of them, offline SQL rendering included, runs under
 ``ALEMBIC_LOCK``. Reading the chain (``chain``) does not touch those
 globals and never waits for it.
 """
@@ -23,8 +24,16 @@ from dbmanage.chain import scripts
 from dbmanage.db import versions
 from dbmanage.result import Applied
 
-#: Held for the whole of every ``alembic.command`` call in this process.
+#: Held for the whole of every Alembic run in this process.
 ALEMBIC_LOCK = threading.Lock()
+
+
+def alembic(service, cfg, verb: str, target: str, sql=False) -> None:
+    """Alembic's ``upgrade`` or ``stamp`` (``scripts.run``) over the chain
+    this process keeps, one run at a time."""
+    script = chain.script(service)
+    with ALEMBIC_LOCK:
+        scripts.run(script, cfg, verb, target, sql)
 
 
 def current_heads(conn) -> list[str]:
@@ -81,7 +90,6 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None,
     tidies a journal a finished run could not drop. ``online`` (a
     ``migrate.online.Online``) runs each statement the online way.
     """
-    from alembic import command
     timer = _Timer(on_applied)
     dialect = dialects.of(conn)
     if _journaled(conn, dialect, online):
@@ -116,8 +124,7 @@ def upgrade(conn, service, target, on_applied=None, before_revision=None,
                                  on_configured=configured, before_revision=announce)
     settle(conn)
     try:
-        with ALEMBIC_LOCK:
-            command.upgrade(cfg, target)
+        alembic(service, cfg, 'upgrade', target)
     except scripts.alembic_errors() as exc:
         raise errors.OperationFailed(str(exc)) from exc
     if timer.journal is not None:
@@ -153,25 +160,21 @@ def _install_online(online, migration_context):
 
 
 def stamp(conn, service, revision) -> list[Applied]:
-    from alembic import command
     timer = _Timer(None)
     cfg = scripts.alembic_config(service, connection=conn, on_version_apply=timer)
     from dbmanage.migrate import journal
     journal.discard(conn)
     settle(conn)
-    with ALEMBIC_LOCK:
-        command.stamp(cfg, revision)
+    alembic(service, cfg, 'stamp', revision)
     return timer.applied
 
 
 def offline_sql(service, dialect_url, command_name, revision) -> str:
     """The SQL ``upgrade``/``stamp`` would run, for the URL's dialect."""
-    from alembic import command
     output = io.StringIO()
     cfg = scripts.alembic_config(service, output=output, url=dialect_url)
     try:
-        with ALEMBIC_LOCK:
-            getattr(command, command_name)(cfg, revision, sql=True)
+        alembic(service, cfg, command_name, revision, sql=True)
     except scripts.alembic_errors() as exc:
         raise errors.UsageError(str(exc).splitlines()[0])
     return output.getvalue()

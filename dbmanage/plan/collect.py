@@ -239,10 +239,8 @@ def pending(service: Service, dialect, current: list[str], target):
                                  url='%s://' % dialect,
                                  on_configured=recorder.configured,
                                  on_version_apply=recorder.applied)
-    from alembic import command
     try:
-        with runner.ALEMBIC_LOCK:
-            command.upgrade(cfg, '%s:%s' % (start, target), sql=True)
+        runner.alembic(service, cfg, 'upgrade', '%s:%s' % (start, target), sql=True)
     except scripts.alembic_errors() as exc:
         raise errors.UsageError(str(exc).splitlines()[0])
     return recorder.operations
@@ -250,10 +248,8 @@ def pending(service: Service, dialect, current: list[str], target):
 
 def run_online(conn, service: Service, target, recorder):
     """Upgrade ``conn`` to ``target`` with ``recorder`` watching every operation."""
-    from alembic import command
     cfg = scripts.alembic_config(service, connection=conn,
                                  on_configured=recorder.configured,
                                  on_version_apply=recorder.applied)
     runner.settle(conn)
-    with runner.ALEMBIC_LOCK:
-        command.upgrade(cfg, target)
+    runner.alembic(service, cfg, 'upgrade', target)
