@@ -93,9 +93,10 @@ def test_plan_lists_pending_work_and_costs(cli, make_db, backend, service):
             assert any(op['lock'] == 'ACCESS EXCLUSIVE' for op in ops)
         else:
             assert any(op['rebuild'] for op in ops)
-        text = cli.run(service, 'plan', url=db_url)
-        assert text.returncode == code and text.stderr == ''
-        assert 'Summary: %s' % plan['verdict'] in text.stdout
+    # The text form of the last plan: the same verdict and exit code.
+    text = cli.run(service, 'plan', url=db_url)
+    assert text.returncode == code and text.stderr == ''
+    assert 'Summary: %s' % plan['verdict'] in text.stdout
 
 
 def test_plan_names_the_copy_that_blocks_writes(cli, make_db):
