@@ -84,3 +84,24 @@ def test_mysql_index_changes_are_written_as_alter_table(service, cli):
         assert ('ALTER TABLE task_executions_v2 ADD INDEX '
                 'task_executions_v2_workflow_execution_id_name (workflow_execution_id, name)'
                 in proc.stdout)
+
+
+def test_a_process_loads_each_revision_file_once(make_db, monkeypatch):
+    """Once the chain is read, upgrades, stamps, offline SQL and plans run over
+    it: no command loads a revision file again (a hundred modules each time)."""
+    from alembic import util
+    url = make_db('mysql')
+    inprocess.run('mistral', url, 'upgrade', revision='010')
+    loaded = []
+    load = util.load_python_file
+
+    def counted(dir_, filename):
+        loaded.append(filename)
+        return load(dir_, filename)
+    monkeypatch.setattr(util, 'load_python_file', counted)
+    inprocess.run('mistral', url, 'upgrade', revision='020')
+    inprocess.run('mistral', url, 'upgrade', revision='030:040', sql=True)
+    inprocess.run('mistral', url, 'plan')
+    inprocess.run('mistral', url, 'upgrade', revision='head')
+    inprocess.run('mistral', url, 'stamp', revision='head')
+    assert [name for name in loaded if name != 'env.py'] == []
