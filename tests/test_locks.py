@@ -447,12 +447,21 @@ class _Writer(threading.Thread):
         with self.engine.connect() as conn:
             while not self.stopping.is_set():
                 try:
-                    conn.execute(sa.text(
+                    # Only a write that changed the row (replicated to node
+                    # 2 by now) conflicts with node 1's UPDATE.
+                    self.writes += conn.execute(sa.text(
                         "UPDATE member SET operating_status = IF(operating_status = 'ONLINE', "
-                        "'OFFLINE', 'ONLINE') WHERE id = 'm000001'"))
-                    self.writes += 1
+                        "'OFFLINE', 'ONLINE') WHERE id = 'm000001'")).rowcount
                 except sa.exc.DBAPIError:   # lost to the upgrade's UPDATE: write again
                     pass
+
+    def writing(self, writes=50, timeout=30):
+        """Wait until ``writes`` writes went through: a run started sooner
+        may be past its UPDATE before the first one."""
+        deadline = time.monotonic() + timeout
+        while self.writes < writes:
+            assert self.is_alive() and time.monotonic() < deadline, self.writes
+            time.sleep(0.01)
 
     def stop(self):
         self.stopping.set()
@@ -477,11 +486,12 @@ def test_a_resumed_revision_that_loses_to_another_node_is_retried(galera, galera
     _member_rows(galera, name, 3000)
     writer = _Writer(galera.url(2, name))
     writer.start()
-    proc = subprocess.Popen([str(conftest.BIN / 'lbaas-db-manage'), '--config-file', str(conf),
-                             '--json', 'upgrade', 'head'],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
     try:
+        writer.writing()
+        proc = subprocess.Popen([str(conftest.BIN / 'lbaas-db-manage'), '--config-file',
+                                 str(conf), '--json', 'upgrade', 'head'],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for line in proc.stderr:
             lines.append(line)
             if 'transient database error (attempt 2)' in line:
