@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from urllib.parse import quote
 
@@ -268,27 +267,14 @@ class Cluster:
         subprocess.run([str(GALERA_SH), *args], env=env, check=True,
                        timeout=600, capture_output=True, text=True)
 
-    def whole(self, timeout=120):
-        """Wait until every node is synced in one and the same view of a
-        3-node cluster: a node another test stopped or froze may still be
-        rejoining, and a run that cannot reach every node takes another path."""
-        states = None
-        query = ("SHOW GLOBAL STATUS WHERE variable_name IN ('wsrep_cluster_size', "
-                 "'wsrep_cluster_conf_id', 'wsrep_local_state_comment', 'wsrep_ready')")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                states = [{name.lower(): value for name, value in self.admin(node, query)}
-                          for node in (1, 2, 3)]
-            except sa.exc.OperationalError as exc:
-                states = str(exc).splitlines()[0]
-            else:
-                if all(s['wsrep_cluster_size'] == '3' and s['wsrep_ready'] == 'ON' and
-                       s['wsrep_local_state_comment'] == 'Synced' for s in states) and \
-                        len({s['wsrep_cluster_conf_id'] for s in states}) == 1:
-                    return
-            time.sleep(0.5)
-        raise AssertionError('the Galera cluster is not whole after %d s: %s' % (timeout, states))
+    def whole(self):
+        """Wait until every node is synced in one and the same view of the
+        cluster (``galera.sh wait``): a node another test stopped or froze may
+        still be rejoining, and a run that cannot reach every node takes
+        another path."""
+        done = subprocess.run([str(GALERA_SH), 'wait'], env=dict(self.env, GALERA_TIMEOUT='120'),
+                              timeout=600, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
 
     def create_database(self):
         self.whole()

@@ -1,5 +1,5 @@
 #!/bin/bash
-# galera.sh start|stop|status|clean|stop-node N|start-node N|freeze-node N|thaw-node N
+# galera.sh start|stop|status|wait|clean|stop-node N|start-node N|freeze-node N|thaw-node N
 # (freeze-node stops the node's process outright, SIGSTOP: it answers nothing and the
 # others evict it; thaw-node lets it go on and waits until it is back and synced)
 # A 3-node MariaDB Galera cluster on loopback, for the lock tests.
@@ -127,16 +127,32 @@ thaw_node() {  # a node stopped by freeze-node goes on, and is back in the clust
   local n=$1 end=$((SECONDS + TIMEOUT))
   alive "$n" || return 1
   kill -CONT "$(pid_of "$n")"
-  until cluster_ok && [ "$(status_var "$n" wsrep_local_state_comment)" = Synced ]; do
+  until cluster_ok; do
     [ $SECONDS -ge $end ] && { echo "node$n not back within ${TIMEOUT}s" >&2; cmd_status; return 1; }
     sleep 0.5
   done
 }
 
+# Every node synced, ready, in one and the same 3-node view (a node that was
+# frozen reports its old view for seconds after it goes on).
 cluster_ok() {
-  local n
+  local n state views=""
   for n in $NODES; do
-    [ "$(status_var "$n" wsrep_cluster_size)" = 3 ] && [ "$(status_var "$n" wsrep_ready)" = ON ] || return 1
+    state=$(sql "$n" "SELECT GROUP_CONCAT(variable_value ORDER BY variable_name SEPARATOR ' ')
+      FROM information_schema.global_status WHERE variable_name IN ('wsrep_cluster_conf_id',
+      'wsrep_cluster_size', 'wsrep_local_state_comment', 'wsrep_ready')") || return 1
+    set -- $state   # conf_id size state ready
+    [ $# = 4 ] && [ "$2" = 3 ] && [ "$3" = Synced ] && [ "$4" = ON ] || return 1
+    views="$views $1"
+  done
+  [ "$(printf '%s\n' $views | sort -u | wc -l)" = 1 ]
+}
+
+cmd_wait() {
+  local end=$((SECONDS + TIMEOUT))
+  until cluster_ok; do
+    [ $SECONDS -ge $end ] && { echo "the cluster is not whole after ${TIMEOUT}s:" >&2; cmd_status >&2; return 1; }
+    sleep 0.5
   done
 }
 
@@ -154,7 +170,7 @@ cmd_start() {
   done
   local end=$((SECONDS + 30))
   until cluster_ok; do
-    [ $SECONDS -ge $end ] && { echo "cluster did not reach size 3" >&2; cmd_status; return 1; }
+    [ $SECONDS -ge $end ] && { echo "the cluster is not whole after 30s" >&2; cmd_status; return 1; }
     sleep 0.5
   done
 }
@@ -172,6 +188,7 @@ cmd_status() {
 
 case "${1:-}" in
   start) cmd_start ;;
+  wait) cmd_wait ;;
   stop) for n in 3 2 1; do stop_node "$n"; done ;;
   status) cmd_status ;;
   clean) for n in 3 2 1; do stop_node "$n"; done; rm -rf "${BASE:?}"/node1 "${BASE:?}"/node2 "${BASE:?}"/node3 ;;
@@ -179,6 +196,6 @@ case "${1:-}" in
   start-node) need_packages || exit 1; start_node "${2:?node}" ;;
   freeze-node) alive "${2:?node}" && kill -STOP "$(pid_of "$2")" ;;
   thaw-node) thaw_node "${2:?node}" ;;
-  *) echo "usage: $0 start|stop|status|clean|stop-node N|start-node N|freeze-node N|thaw-node N" >&2
+  *) echo "usage: $0 start|stop|status|wait|clean|stop-node N|start-node N|freeze-node N|thaw-node N" >&2
      exit 2 ;;
 esac
