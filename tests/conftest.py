@@ -256,6 +256,9 @@ class Cluster:
         return 'mysql+pymysql://root@127.0.0.1:%d/%s?charset=utf8mb4' % (
             GALERA_PORT + node, database)
 
+    def datadir(self, node) -> pathlib.Path:
+        return pathlib.Path(self.env['GALERA_BASE']) / ('node%d' % node) / 'data'
+
     def synced_url(self, node, database):
         """A URL whose reads wait until the node has applied what the cluster
         committed: checks read a node other than the one that migrated."""

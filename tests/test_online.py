@@ -370,6 +370,54 @@ def test_batches_go_on_without_a_node_that_stops_answering(galera, galera_db, mo
         in caplog.text
 
 
+@conftest.galera_group
+def test_a_node_holding_the_table_with_unreadable_triggers_reads_them_again(galera, galera_db,
+                                                                            caplog):
+    """A Galera node may keep a table open with its triggers read back
+    unreadable, though its trigger file is sound (seen during copies on
+    MariaDB 10.11: ``Unknown trigger has an error in its body: 'Query was
+    empty'``). Every statement there that checks them fails until the table is
+    read again: the copy's CREATE TRIGGER, and the services' INSERTs. Injected
+    here: node 3 opens the table while its trigger file holds an empty
+    definition, and the file is then taken away. The copy flushes the table
+    on that node, says so, and goes on; the node's writers work again."""
+    from dbmanage import dialects
+    database = galera_db()
+    engine = sa.create_engine(galera.url(1, database), poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.exec_driver_sql('CREATE TABLE p (id INT NOT NULL PRIMARY KEY, n INT NOT NULL)')
+        conn.exec_driver_sql('INSERT INTO p SELECT seq, seq FROM seq_1_to_30')
+        conn.commit()
+    galera.read(3, 'SELECT 1 FROM %s.p LIMIT 1' % database)
+    unreadable = galera.datadir(3) / database / 'p.TRG'
+    unreadable.write_text("TYPE=TRIGGERS\ntriggers=''\nsql_modes=0\ndefiners='root@%'\n"
+                          "client_cs_names='utf8mb4'\nconnection_cl_names='utf8mb4_general_ci'\n"
+                          "db_cl_names='utf8mb4_general_ci'\ncreated=0\n")
+    try:
+        galera.admin(3, 'FLUSH LOCAL TABLES %s.p' % database)
+        galera.admin(3, 'SELECT 1 FROM %s.p LIMIT 1' % database)
+    finally:
+        unreadable.unlink()
+    with pytest.raises(sa.exc.ProgrammingError, match='has an error in its body'):
+        galera.admin(3, 'INSERT INTO %s.p VALUES (100, 100)' % database)
+    with engine.connect() as conn:
+        backend = dialects.of(conn).online
+        runner = online.Online(conn, dialects.of(conn), online.Settings(mode='always', batch=7))
+        backend.alter(runner, 'ALTER TABLE p MODIFY n BIGINT NOT NULL', conn.exec_driver_sql,
+                      lambda what: None)
+        conn.commit()
+    engine.dispose()
+    assert 'p: node 127.0.0.1:%d read the triggers of the table back unreadable' % (
+        conftest.GALERA_PORT + 3) in caplog.text
+    galera.admin(3, 'INSERT INTO %s.p VALUES (100, 100)' % database)
+    for node in (1, 2, 3):
+        assert galera.read(node, "SELECT data_type FROM information_schema.columns WHERE "
+                                 "table_schema = '%s' AND table_name = 'p' AND column_name = 'n' "
+                                 "UNION ALL SELECT trigger_name FROM information_schema.triggers "
+                                 "WHERE trigger_schema = '%s'" % (database, database)) == [
+            ('bigint',)], node
+
+
 def test_which_sql_text_runs_in_batches():
     from sqlalchemy.dialects import mysql
     step = online.batchable(sa.text("UPDATE t SET a = 'x, y', b = NULL WHERE c = 1 OR d = 2"))

@@ -62,6 +62,11 @@ LOCK_WAIT_TIMEOUT, NOT_SUPPORTED, NOT_SUPPORTED_REASON = 1205, 1845, 1846
 #: A statement outside replication that held a lock a node's applier needed
 #: is killed by it (MariaDB's atomic DDL leaves nothing of it done).
 INTERRUPTED = 1317
+#: The table's triggers, as the session holds them open, do not parse.
+UNREADABLE_TRIGGERS = 1064
+#: Flushes of a table whose triggers a node reads back unreadable: a trigger
+#: file that is itself broken fails the statement after these.
+FLUSHES = 3
 #: CREATE TRIGGER refused: no TRIGGER privilege (1142), or SUPER needed with
 #: binary logging on (1419), or a privilege missing otherwise (1227).
 NO_TRIGGERS = (1142, 1227, 1419)
@@ -260,17 +265,43 @@ def _ddl(conn, statement, fence, lock_wait):
         conn.exec_driver_sql('SET SESSION lock_wait_timeout = %d' % int(before))
 
 
-def _when_free(session, statement, fence):
+def _when_free(session, statement, fence, table=None):
     """A statement on a Galera node's own session (``nodes``), which takes
     its table lock only when it is free at once, and tries again where the
-    node's applier took it back."""
+    node's applier took it back.
+
+    A node may also hold ``table`` open with its triggers read back
+    unreadable, its trigger file sound (seldom, during copies, on MariaDB
+    10.11): every statement that checks them fails there with
+    ``UNREADABLE_TRIGGERS`` until the table is read again, the services'
+    INSERTs as well as a CREATE TRIGGER. The table is then flushed on that
+    node alone, and the statement tried again."""
+    from dbmanage.db import database
     from dbmanage.db import retry
+    flushes = []
 
     def attempt():
         fence('statement: %s' % statement[:80])
+        if flushes and flushes[-1] is None:
+            # A lock taken meanwhile fails it as it fails the statement.
+            session.exec_driver_sql('FLUSH LOCAL TABLES %s' % _q(table))
+            flushes[-1] = True
         return session.exec_driver_sql(statement)
-    return retry.when_free(attempt, lambda exc: _code(exc) in (LOCK_WAIT_TIMEOUT, INTERRUPTED),
-                           statement)
+
+    def again(exc):
+        if table is not None and _unreadable_triggers(exc) and len(flushes) < FLUSHES:
+            url = session.engine.url
+            LOG.warning('%s: node %s:%s read the triggers of the table back unreadable (%s); '
+                        'flushing the table there and trying again', table, url.host, url.port,
+                        database.one_line(exc))
+            flushes.append(None)
+            return True
+        return _code(exc) in (LOCK_WAIT_TIMEOUT, INTERRUPTED)
+    return retry.when_free(attempt, again, statement)
+
+
+def _unreadable_triggers(exc) -> bool:
+    return _code(exc) == UNREADABLE_TRIGGERS and 'has an error in its body' in str(exc)
 
 
 _NOT_DONE = object()
@@ -575,7 +606,7 @@ def _shadow_on(online, table, statement, fence, nodes):
                 if nodes is None:
                     _ddl(session, statement, fence, lock_wait)
                 else:
-                    _when_free(session, statement, fence)
+                    _when_free(session, statement, fence, table)
     except Exception as exc:
         if _code(exc) not in NO_TRIGGERS:
             raise
