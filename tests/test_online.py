@@ -384,20 +384,7 @@ def test_a_node_holding_the_table_with_unreadable_triggers_reads_them_again(gale
     from dbmanage import dialects
     database = galera_db()
     engine = sa.create_engine(galera.url(1, database), poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        conn.exec_driver_sql('CREATE TABLE p (id INT NOT NULL PRIMARY KEY, n INT NOT NULL)')
-        conn.exec_driver_sql('INSERT INTO p SELECT seq, seq FROM seq_1_to_30')
-        conn.commit()
-    galera.read(3, 'SELECT 1 FROM %s.p LIMIT 1' % database)
-    unreadable = galera.datadir(3) / database / 'p.TRG'
-    unreadable.write_text("TYPE=TRIGGERS\ntriggers=''\nsql_modes=0\ndefiners='root@%'\n"
-                          "client_cs_names='utf8mb4'\nconnection_cl_names='utf8mb4_general_ci'\n"
-                          "db_cl_names='utf8mb4_general_ci'\ncreated=0\n")
-    try:
-        galera.admin(3, 'FLUSH LOCAL TABLES %s.p' % database)
-        galera.admin(3, 'SELECT 1 FROM %s.p LIMIT 1' % database)
-    finally:
-        unreadable.unlink()
+    _unreadable_triggers_on_node_3(galera, engine, database).unlink()
     with pytest.raises(sa.exc.ProgrammingError, match='has an error in its body'):
         galera.admin(3, 'INSERT INTO %s.p VALUES (100, 100)' % database)
     with engine.connect() as conn:
@@ -416,6 +403,62 @@ def test_a_node_holding_the_table_with_unreadable_triggers_reads_them_again(gale
                                  "UNION ALL SELECT trigger_name FROM information_schema.triggers "
                                  "WHERE trigger_schema = '%s'" % (database, database)) == [
             ('bigint',)], node
+
+
+@conftest.galera_group
+def test_a_trigger_file_that_is_itself_unreadable_stops_the_copy(galera, galera_db, caplog):
+    """Where the node's trigger file itself holds a definition that does not
+    parse, flushing cannot help: after three flushes the copy stops with the
+    server's error, and the next run's tidy leaves nothing of it."""
+    from oslo_db import exception as db_exc
+
+    from dbmanage import dialects
+    database = galera_db()
+    engine = sa.create_engine(galera.url(1, database), poolclass=sa.pool.NullPool)
+    unreadable = _unreadable_triggers_on_node_3(galera, engine, database)
+    try:
+        with engine.connect() as conn:
+            backend = dialects.of(conn).online
+            runner = online.Online(conn, dialects.of(conn),
+                                   online.Settings(mode='always', batch=7))
+            with pytest.raises(db_exc.DBError, match='has an error in its body'):
+                backend.alter(runner, 'ALTER TABLE p MODIFY n BIGINT NOT NULL',
+                              conn.exec_driver_sql, lambda what: None)
+            conn.rollback()
+    finally:
+        unreadable.unlink()
+        galera.admin(3, 'FLUSH LOCAL TABLES %s.p' % database)
+    assert caplog.text.count('read the triggers of the table back unreadable') == 3
+    with engine.connect() as conn:
+        backend.tidy(conn)
+    engine.dispose()
+    for node in (1, 2, 3):
+        assert galera.read(node, "SELECT trigger_name FROM information_schema.triggers WHERE "
+                                 "trigger_schema = '%s' UNION ALL SELECT table_name FROM "
+                                 "information_schema.tables WHERE table_schema = '%s' AND "
+                                 "table_name LIKE '\\_dbm%%'" % (database, database)) == [], node
+
+
+def _unreadable_triggers_on_node_3(galera, engine, database):
+    """Table ``p`` of 30 rows, which node 3 holds open with a trigger that
+    does not parse, read from a trigger file with an empty definition;
+    returns that file's path."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql('CREATE TABLE p (id INT NOT NULL PRIMARY KEY, n INT NOT NULL)')
+        conn.exec_driver_sql('INSERT INTO p SELECT seq, seq FROM seq_1_to_30')
+        conn.commit()
+    galera.read(3, 'SELECT 1 FROM %s.p LIMIT 1' % database)
+    unreadable = galera.datadir(3) / database / 'p.TRG'
+    unreadable.write_text("TYPE=TRIGGERS\ntriggers=''\nsql_modes=0\ndefiners='root@%'\n"
+                          "client_cs_names='utf8mb4'\nconnection_cl_names='utf8mb4_general_ci'\n"
+                          "db_cl_names='utf8mb4_general_ci'\ncreated=0\n")
+    try:
+        galera.admin(3, 'FLUSH LOCAL TABLES %s.p' % database)
+        galera.admin(3, 'SELECT 1 FROM %s.p LIMIT 1' % database)
+    except Exception:
+        unreadable.unlink()
+        raise
+    return unreadable
 
 
 def test_which_sql_text_runs_in_batches():

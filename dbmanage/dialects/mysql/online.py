@@ -278,23 +278,25 @@ def _when_free(session, statement, fence, table=None):
     node alone, and the statement tried again."""
     from dbmanage.db import database
     from dbmanage.db import retry
-    flushes = []
+    flushes, flush_first = 0, False
 
     def attempt():
+        nonlocal flush_first
         fence('statement: %s' % statement[:80])
-        if flushes and flushes[-1] is None:
+        if flush_first:
             # A lock taken meanwhile fails it as it fails the statement.
             session.exec_driver_sql('FLUSH LOCAL TABLES %s' % _q(table))
-            flushes[-1] = True
+            flush_first = False
         return session.exec_driver_sql(statement)
 
     def again(exc):
-        if table is not None and _unreadable_triggers(exc) and len(flushes) < FLUSHES:
+        nonlocal flushes, flush_first
+        if table is not None and _unreadable_triggers(exc) and flushes < FLUSHES:
             url = session.engine.url
             LOG.warning('%s: node %s:%s read the triggers of the table back unreadable (%s); '
                         'flushing the table there and trying again', table, url.host, url.port,
                         database.one_line(exc))
-            flushes.append(None)
+            flushes, flush_first = flushes + 1, True
             return True
         return _code(exc) in (LOCK_WAIT_TIMEOUT, INTERRUPTED)
     return retry.when_free(attempt, again, statement)
